@@ -1,0 +1,51 @@
+//! PURE compose loader: files → untyped tree → interpolate → merge → canonicalise → typed model.
+//! Nothing here touches the engine, the terminal or async runtimes.
+
+pub mod model;
+
+pub use model::*;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the command line and environment say about where and how to load a project.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f` files in order; empty means COMPOSE_FILE or discovery in `cwd` and its parents.
+    pub files: Vec<PathBuf>,
+    /// `-p` (validated, never normalised) — otherwise COMPOSE_PROJECT_NAME, `name:`, folder name.
+    pub project_name: Option<String>,
+    pub project_directory: Option<PathBuf>,
+    /// `--env-file`, repeatable; default `<project dir>/.env`.
+    pub env_files: Vec<PathBuf>,
+    /// `--profile`, plus COMPOSE_PROFILES.
+    pub profiles: Vec<String>,
+    /// Services named on the command line (their profiles are enabled implicitly).
+    pub services: Vec<String>,
+    /// False for `config --no-interpolate`.
+    pub no_interpolate: bool,
+    /// The caller's environment (injected so tests need not touch the process env).
+    pub environ: HashMap<String, String>,
+    /// Working directory of the caller.
+    pub cwd: PathBuf,
+}
+
+/// A load failure, rendered with file, line and key where known. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    pub message: String,
+}
+
+impl LoadError {
+    pub fn new(message: impl Into<String>) -> Self {
+        LoadError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Loads a project the way Docker Compose v2 does.
+pub fn load(_opts: &LoadOptions) -> Result<Project, LoadError> {
+    Err(LoadError::new("loader not implemented yet"))
+}

@@ -1,0 +1,2 @@
+//! The Docker Engine implementation of `Engine`, over bollard.
+pub struct Docker;

@@ -1,0 +1,1 @@
+//! An in-memory engine for fast executor tests.

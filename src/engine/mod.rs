@@ -1,0 +1,325 @@
+//! The edge to the container engine: a narrow `Engine` trait with plain-data requests and
+//! observations. `docker` implements it with bollard (the only bollard user in mls); `fake` is an
+//! in-memory engine for fast executor tests.
+
+pub mod docker;
+pub mod fake;
+
+use futures_util::stream::BoxStream;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+pub use docker::Docker;
+
+/// Errors from the engine, already phrased for users.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot reach the Docker Engine at {host}: {reason}\n  Is dockerd running? Start it (e.g. `sudo dockerd &` or `systemctl start docker`) or set DOCKER_HOST.")]
+    Unreachable { host: String, reason: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("build of {service} failed at step {step}: {message}")]
+    Build {
+        service: String,
+        step: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Api(String),
+}
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// Labels Docker Compose puts on what it creates; mls uses the same so both tools see one stack.
+pub mod labels {
+    pub const PROJECT: &str = "com.docker.compose.project";
+    pub const SERVICE: &str = "com.docker.compose.service";
+    pub const NUMBER: &str = "com.docker.compose.container-number";
+    pub const ONEOFF: &str = "com.docker.compose.oneoff";
+    pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+    pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+    pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+    pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+    pub const IMAGE: &str = "com.docker.compose.image";
+    pub const VERSION: &str = "com.docker.compose.version";
+    pub const NETWORK: &str = "com.docker.compose.network";
+    pub const VOLUME: &str = "com.docker.compose.volume";
+    pub const REPLACE: &str = "com.docker.compose.replace";
+    /// mls's own: digest of the build inputs, stored on built images.
+    pub const BUILD_FINGERPRINT: &str = "dev.mls.build-fingerprint";
+}
+
+/// One container as the engine lists it (from one list call; no per-container inspect).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerSummary {
+    pub id: String,
+    /// Without the leading '/'.
+    pub name: String,
+    pub image: String,
+    pub image_id: String,
+    pub labels: BTreeMap<String, String>,
+    /// "created", "running", "exited", "restarting", "paused", "dead", "removing".
+    pub state: String,
+    /// Engine's human status, e.g. "Up 3 seconds (healthy)".
+    pub status: String,
+    pub created: i64,
+    pub ports: Vec<PublishedPort>,
+    pub networks: Vec<String>,
+}
+
+impl ContainerSummary {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+    pub fn service(&self) -> Option<&str> {
+        self.label(labels::SERVICE)
+    }
+    pub fn is_oneoff(&self) -> bool {
+        self.label(labels::ONEOFF) == Some("True")
+    }
+    /// Health parsed from the status text: "healthy", "unhealthy", "starting" or "".
+    pub fn health(&self) -> &'static str {
+        if self.status.contains("(healthy)") {
+            "healthy"
+        } else if self.status.contains("(unhealthy)") {
+            "unhealthy"
+        } else if self.status.contains("(health: starting)") {
+            "starting"
+        } else {
+            ""
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishedPort {
+    pub ip: Option<String>,
+    pub private_port: u16,
+    pub public_port: Option<u16>,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkSummary {
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeSummary {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One observation of everything a project owns, taken at the start of a command.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// All containers (running or not) labelled with the project.
+    pub containers: Vec<ContainerSummary>,
+    pub networks: Vec<NetworkSummary>,
+    pub volumes: Vec<VolumeSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageInfo {
+    pub id: String,
+    pub labels: BTreeMap<String, String>,
+    /// The image's own HEALTHCHECK test, if any (e.g. ["CMD-SHELL", "..."]).
+    pub healthcheck: Option<Vec<String>>,
+    pub repo_tags: Vec<String>,
+}
+
+/// Full state of one container (inspect), used when a wait needs to explain a failure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerState {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub running: bool,
+    pub exit_code: i64,
+    /// RFC 3339 from the engine.
+    pub started_at: String,
+    pub finished_at: String,
+    /// None when the container has no healthcheck.
+    pub health: Option<Health>,
+    pub has_healthcheck: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Health {
+    pub status: String,
+    pub log: Vec<HealthProbe>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthProbe {
+    pub start: String,
+    pub end: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// Everything needed to create a container; the executor fills it from the plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    pub env: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub hostname: Option<String>,
+    pub tty: bool,
+    pub stdin_open: bool,
+    /// Engine healthcheck: test + durations in nanoseconds; `Some` with test ["NONE"] disables.
+    pub healthcheck: Option<HealthSpec>,
+    pub exposed_ports: Vec<String>,
+    /// (container "8000/tcp", host ip, host port or range or "").
+    pub port_bindings: Vec<(String, Option<String>, Option<String>)>,
+    /// Bind strings and typed mounts are both expressed as mounts.
+    pub mounts: Vec<MountSpec>,
+    pub restart: Option<String>,
+    /// First network joined at create time with its aliases; the rest are connected before start.
+    pub networks: Vec<(String, Vec<String>)>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<i64>,
+    pub init: Option<bool>,
+    pub privileged: bool,
+    pub read_only: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub extra_hosts: Vec<String>,
+    pub dns: Vec<String>,
+    pub tmpfs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthSpec {
+    pub test: Vec<String>,
+    pub interval_ns: Option<i64>,
+    pub timeout_ns: Option<i64>,
+    pub start_period_ns: Option<i64>,
+    pub start_interval_ns: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MountSpec {
+    /// "bind", "volume" or "tmpfs".
+    pub kind: String,
+    /// Host path (bind) or engine volume name (volume); None for anonymous volumes / tmpfs.
+    pub source: Option<String>,
+    pub target: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BuildRequest {
+    pub service: String,
+    /// Tag to apply, e.g. "proj-backend".
+    pub tag: String,
+    /// The context as an uncompressed tar (see `context::tar`).
+    pub context_tar: Vec<u8>,
+    /// Dockerfile path inside the tar.
+    pub dockerfile: String,
+    pub args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub no_cache: bool,
+}
+
+/// A container event from the engine's event stream.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    pub container_id: String,
+    /// "create", "start", "die", "health_status: healthy", "health_status: unhealthy", ...
+    pub action: String,
+    pub service: String,
+    /// Exit code for "die" events.
+    pub exit_code: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogChunk {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    pub follow: bool,
+    /// "all" or a number of lines.
+    pub tail: Option<String>,
+    pub timestamps: bool,
+    /// Unix seconds; only logs since then.
+    pub since: Option<i64>,
+}
+
+/// The engine as mls needs it. Async methods return `Send` futures so the executor can run them
+/// concurrently on a multi-threaded runtime.
+pub trait Engine: Send + Sync + 'static {
+    /// Everything labelled with `project` (containers incl. stopped, networks, volumes), one list
+    /// call each.
+    fn snapshot(&self, project: &str) -> impl Future<Output = Result<Snapshot>> + Send;
+    fn inspect_image(&self, reference: &str)
+        -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
+    /// Builds an image; `on_line` gets each line of build output as it arrives.
+    fn build(
+        &self,
+        req: BuildRequest,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn create_network(
+        &self,
+        name: &str,
+        driver: Option<&str>,
+        labels: BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn create_volume(
+        &self,
+        name: &str,
+        driver: Option<&str>,
+        labels: BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn create_container(&self, spec: &ContainerSpec)
+        -> impl Future<Output = Result<String>> + Send;
+    /// Connects an existing container to a further network with aliases.
+    fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        aliases: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    fn stop_container(&self, id: &str, timeout: Option<Duration>)
+        -> impl Future<Output = Result<()>> + Send;
+    fn remove_container(&self, id: &str, force: bool, volumes: bool)
+        -> impl Future<Output = Result<()>> + Send;
+    fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn inspect_container(&self, id: &str) -> impl Future<Output = Result<ContainerState>> + Send;
+    /// Blocks until the container exits, returning its exit code.
+    fn wait_container(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Container events of `project` from now on.
+    fn events(&self, project: &str) -> BoxStream<'static, Result<Event>>;
+    fn logs(&self, id: &str, opts: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
+    /// Runs a command in a running container, streaming output to `on_output`; returns exit code.
+    fn exec(
+        &self,
+        id: &str,
+        cmd: Vec<String>,
+        user: Option<String>,
+        workdir: Option<String>,
+        env: Vec<String>,
+        tty: bool,
+    ) -> impl Future<Output = Result<i64>> + Send;
+}

@@ -1,0 +1,2 @@
+//! The mls binary: all behaviour lives in the library.
+fn main() {}
