@@ -6,3 +6,5 @@
 pub mod compose;
 pub mod context;
 pub mod engine;
+pub mod error;
+pub mod graph;

@@ -26,6 +26,8 @@ pub struct Project {
     pub disabled_services: Vec<String>,
     /// The canonical tree, in Docker Compose's `config` shape (with `$` still escaped as `$$`).
     pub tree: serde_json::Value,
+    /// Things worth telling the user that did not stop loading (unset variables, ...).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
