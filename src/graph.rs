@@ -300,7 +300,11 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err,
-            GraphError::Cycle(["alpha", "beta", "gamma", "alpha"].map(String::from).to_vec())
+            GraphError::Cycle(
+                ["alpha", "beta", "gamma", "alpha"]
+                    .map(String::from)
+                    .to_vec()
+            )
         );
         assert!(err
             .to_string()

@@ -8,3 +8,4 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod graph;
+pub mod plan;
