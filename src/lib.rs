@@ -7,5 +7,7 @@ pub mod compose;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod executor;
 pub mod graph;
 pub mod plan;
+pub mod progress;

@@ -5,6 +5,7 @@
 //! whether to keep, start, create or recreate it. Neither calls the engine.
 
 mod hash;
+pub mod spec;
 
 pub use hash::config_hash;
 
