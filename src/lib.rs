@@ -3,6 +3,8 @@
 //! Data flows one way: files → model (`compose`) → graph → plan → engine, and events flow back to
 //! one renderer (`progress`). The core (`compose`, `graph`, `plan`, `context`) is pure.
 
+pub mod cli;
+pub mod commands;
 pub mod compose;
 pub mod context;
 pub mod engine;
@@ -11,3 +13,65 @@ pub mod executor;
 pub mod graph;
 pub mod plan;
 pub mod progress;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use commands::Ctx;
+use error::{exit, Error};
+use progress::Progress;
+use std::ffi::OsString;
+
+/// Parses `args`, runs the command and returns the process exit code. Errors are printed here,
+/// once, on stderr.
+pub async fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => exit::OK,
+                _ => exit::USAGE,
+            };
+        }
+    };
+    let ctx = Ctx {
+        progress: Progress::new(cli.global.progress),
+        global: cli.global,
+        environ: std::env::vars().collect(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+    };
+    let result = dispatch(&ctx, &cli.command).await;
+    match result {
+        Ok(()) => exit::OK,
+        Err(Error::Exit(code)) => code,
+        Err(e) => {
+            ctx.progress.finish();
+            let label = console::Style::new()
+                .red()
+                .bold()
+                .for_stderr()
+                .apply_to("Error:");
+            eprintln!("{label} {e}");
+            e.exit_code()
+        }
+    }
+}
+
+async fn dispatch(ctx: &Ctx, command: &Command) -> error::Result<()> {
+    match command {
+        Command::Up(a) => commands::up::up(ctx, a).await,
+        Command::Down(a) => commands::down::down(ctx, a).await,
+        Command::Ps(a) => commands::ps::ps(ctx, a).await,
+        Command::Logs(a) => commands::logs::logs(ctx, a).await,
+        Command::Build(a) => commands::build::build(ctx, a).await,
+        Command::Run(a) => commands::run::run(ctx, a).await,
+        Command::Exec(a) => commands::exec::exec(ctx, a).await,
+        Command::Config(a) => commands::config::config(ctx, a),
+        Command::Version => {
+            println!("mls version {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    }
+}

@@ -49,3 +49,20 @@ impl LoadError {
 pub fn load(_opts: &LoadOptions) -> Result<Project, LoadError> {
     Err(LoadError::new("loader not implemented yet"))
 }
+
+/// TEMPORARY until the loader lands: rendering of the canonical tree.
+pub fn render_json(project: &Project) -> String {
+    serde_json::to_string_pretty(&project.tree).unwrap_or_default() + "\n"
+}
+/// TEMPORARY until the loader lands.
+pub fn render_yaml(project: &Project) -> String {
+    serde_yaml::to_string(&project.tree).unwrap_or_default()
+}
+/// TEMPORARY until the loader lands.
+pub fn all_profiles(project: &Project) -> Vec<String> {
+    project
+        .services
+        .values()
+        .flat_map(|s| s.profiles.clone())
+        .collect()
+}

@@ -1,2 +1,6 @@
-//! The Docker Engine implementation of `Engine`, over bollard.
-pub struct Docker;
+pub type Docker = super::fake::Fake;
+impl super::fake::Fake {
+    pub async fn connect() -> super::Result<Docker> {
+        Ok(Docker::new())
+    }
+}

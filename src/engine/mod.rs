@@ -58,6 +58,8 @@ pub struct ContainerSummary {
     pub name: String,
     pub image: String,
     pub image_id: String,
+    /// The command line as the engine shows it (entrypoint and command joined).
+    pub command: String,
     pub labels: BTreeMap<String, String>,
     /// "created", "running", "exited", "restarting", "paused", "dead", "removing".
     pub state: String,

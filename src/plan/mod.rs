@@ -4,6 +4,7 @@
 //! `images` decides which services to build; after the builds, `converge` decides per container
 //! whether to keep, start, create or recreate it. Neither calls the engine.
 
+pub mod fingerprint;
 mod hash;
 pub mod spec;
 
@@ -22,6 +23,8 @@ pub enum BuildMode {
     Auto,
     Always,
     Never,
+    /// `mls build`: build unless the image carries this exact fingerprint.
+    Stale,
 }
 
 /// The image reference a service runs: `image:` or `<project>-<service>` for build-only services.
@@ -82,6 +85,14 @@ pub fn images(
             (BuildMode::Never, _) => continue,
             (BuildMode::Always, _) => BuildReason::Forced,
             (BuildMode::Auto, None) => BuildReason::Missing,
+            (BuildMode::Stale, None) => BuildReason::Missing,
+            (BuildMode::Stale, Some(info)) => {
+                let stored = info.labels.get(labels::BUILD_FINGERPRINT);
+                if stored.is_some() && stored == fingerprints.get(name) {
+                    continue;
+                }
+                BuildReason::Changed
+            }
             (BuildMode::Auto, Some(info)) => {
                 let stored = info.labels.get(labels::BUILD_FINGERPRINT);
                 match (stored, fingerprints.get(name)) {

@@ -1,0 +1,87 @@
+//! Command-line structs (clap derive) only; no logic. Flags and env vars match Docker Compose.
+
+mod build;
+mod config;
+mod down;
+mod exec;
+mod logs;
+mod ps;
+mod run;
+mod up;
+
+pub use build::BuildArgs;
+pub use config::ConfigArgs;
+pub use down::DownArgs;
+pub use exec::ExecArgs;
+pub use logs::LogsArgs;
+pub use ps::PsArgs;
+pub use run::RunArgs;
+pub use up::UpArgs;
+
+use crate::progress::Mode;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// A fast compose-style stack manager for the Docker Engine.
+///
+/// mls reads the same compose files as Docker Compose and manages the same containers.
+#[derive(Debug, Parser)]
+#[command(name = "mls", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  $ mls up -d --wait        start the stack in the background, wait until healthy
+  $ mls ps                  list the project's containers
+  $ mls logs -f backend     follow one service's logs
+  $ mls down -v             remove containers, networks and named volumes
+  $ mls config              print the resolved compose file";
+
+/// Options every command takes (before the verb), like `docker compose -f x.yaml up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// Compose configuration files (repeatable; default: compose.yaml in this folder or above)
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (default: the `name:` key, else the project folder's name)
+    #[arg(short = 'p', long = "project-name", global = true)]
+    pub project_name: Option<String>,
+    /// Alternate working directory (default: the folder of the first compose file)
+    #[arg(long, global = true)]
+    pub project_directory: Option<PathBuf>,
+    /// Alternate environment files (repeatable; default: .env in the project folder)
+    #[arg(long = "env-file", global = true)]
+    pub env_files: Vec<PathBuf>,
+    /// Profiles to enable (repeatable)
+    #[arg(long = "profile", global = true)]
+    pub profiles: Vec<String>,
+    /// How to show progress
+    #[arg(long, global = true, value_enum, default_value_t = Mode::Auto)]
+    pub progress: Mode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and start containers (building images when needed)
+    Up(UpArgs),
+    /// Stop and remove containers and networks
+    Down(DownArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// View output from containers
+    Logs(LogsArgs),
+    /// Build or rebuild service images
+    Build(BuildArgs),
+    /// Run a one-off command on a service
+    Run(RunArgs),
+    /// Execute a command in a running container
+    Exec(ExecArgs),
+    /// Parse, resolve and render the compose file in canonical format
+    Config(ConfigArgs),
+    /// Show the mls version
+    Version,
+}

@@ -1,0 +1,222 @@
+//! One thin file per verb: load → plan → execute → render. Shared steps live here.
+
+pub mod build;
+pub mod config;
+pub mod down;
+pub mod exec;
+pub mod logs;
+pub mod ps;
+pub mod run;
+pub mod up;
+
+use crate::cli::Global;
+use crate::compose::{self, LoadOptions, Project};
+use crate::engine::{BuildRequest, Docker, Engine, ImageInfo};
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::graph::Graph;
+use crate::plan::fingerprint::{build_args, fingerprint};
+use crate::plan::{self, image_ref, BuildMode};
+use crate::progress::{Progress, State};
+use futures_util::future::join_all;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What every command gets: global flags, the caller's environment and the renderer.
+pub struct Ctx {
+    pub global: Global,
+    pub environ: HashMap<String, String>,
+    pub cwd: PathBuf,
+    pub progress: Progress,
+}
+
+impl Ctx {
+    /// Loads the project; `services` named on the command line enable their profiles.
+    pub fn load(&self, services: &[String], no_interpolate: bool) -> Result<Project> {
+        let opts = LoadOptions {
+            files: self.global.files.clone(),
+            project_name: self.global.project_name.clone(),
+            project_directory: self.global.project_directory.clone(),
+            env_files: self.global.env_files.clone(),
+            profiles: self.global.profiles.clone(),
+            services: services.to_vec(),
+            no_interpolate,
+            environ: self.environ.clone(),
+            cwd: self.cwd.clone(),
+        };
+        let project = compose::load(&opts)?;
+        for w in &project.warnings {
+            self.progress.warn(w);
+        }
+        Ok(project)
+    }
+
+    /// Connects to the engine (DOCKER_HOST or the local socket) and negotiates the API version.
+    pub async fn engine(&self) -> Result<Arc<Docker>> {
+        Ok(Arc::new(Docker::connect().await?))
+    }
+}
+
+/// Loads the project and its graph, and resolves the selected services (with dependencies
+/// unless `no_deps`).
+pub fn select(
+    ctx: &Ctx,
+    services: &[String],
+    no_deps: bool,
+) -> Result<(Project, Graph, BTreeSet<String>)> {
+    let project = ctx.load(services, false)?;
+    let graph = Graph::new(&project)?;
+    let selected = if no_deps && !services.is_empty() {
+        for s in services {
+            if !project.services.contains_key(s) {
+                return Err(Error::Usage(format!("no such service: {s}")));
+            }
+        }
+        services.iter().cloned().collect()
+    } else {
+        graph.with_dependencies(services)?
+    };
+    Ok((project, graph, selected))
+}
+
+/// Makes sure every selected service has its image: decides the builds (by fingerprint), runs
+/// them, and returns image ref → image id for all selected services whose image exists.
+pub async fn ensure_images<E: Engine>(
+    ctx: &Ctx,
+    engine: &Arc<E>,
+    project: &Project,
+    graph: &Graph,
+    selected: &BTreeSet<String>,
+    mode: BuildMode,
+    no_cache: bool,
+) -> Result<HashMap<String, String>> {
+    let refs: BTreeSet<String> = selected
+        .iter()
+        .map(|s| image_ref(project, &project.services[s]))
+        .collect();
+    let infos = join_all(refs.iter().map(|r| engine.inspect_image(r))).await;
+    let mut images: HashMap<String, Option<ImageInfo>> = HashMap::new();
+    for (r, info) in refs.iter().zip(infos) {
+        images.insert(r.clone(), info?);
+    }
+
+    // Fingerprints need the context digest: only worth computing when a build may be skipped.
+    let mut prepared: HashMap<String, (crate::context::Context, String)> = HashMap::new();
+    if mode != BuildMode::Never {
+        for name in selected {
+            let service = &project.services[name];
+            let Some(build) = &service.build else {
+                continue;
+            };
+            let have = images
+                .get(&image_ref(project, service))
+                .and_then(Option::as_ref);
+            let unlabelled = have.is_some_and(|i| {
+                !i.labels
+                    .contains_key(crate::engine::labels::BUILD_FINGERPRINT)
+            });
+            if mode == BuildMode::Auto && unlabelled {
+                continue; // built by another tool: like Compose, use it as it is
+            }
+            let context =
+                crate::context::create(std::path::Path::new(&build.context), &build.dockerfile)
+                    .map_err(|e| {
+                        Error::Failed(format!(
+                            "service {name:?}: cannot read build context {}: {e}",
+                            build.context
+                        ))
+                    })?;
+            let args = build_args(build, &ctx.environ);
+            let fp = fingerprint(build, &context.digest, &args);
+            prepared.insert(name.clone(), (context, fp));
+        }
+    }
+    let fingerprints: HashMap<String, String> = prepared
+        .iter()
+        .map(|(k, (_, fp))| (k.clone(), fp.clone()))
+        .collect();
+    let steps =
+        plan::images(project, selected, &images, &fingerprints, mode).map_err(Error::Usage)?;
+
+    let mut requests = Vec::new();
+    for step in &steps {
+        let service = &project.services[&step.service];
+        let build = service
+            .build
+            .as_ref()
+            .expect("only services with build are planned");
+        let (context, fp) = match prepared.remove(&step.service) {
+            Some(p) => p,
+            None => {
+                let c = crate::context::create(
+                    std::path::Path::new(&build.context),
+                    &build.dockerfile,
+                )?;
+                let fp = fingerprint(build, &c.digest, &build_args(build, &ctx.environ));
+                (c, fp)
+            }
+        };
+        ctx.progress.status(
+            "Image",
+            &step.service,
+            State::Working,
+            &format!(
+                "Sending context ({} files, {})",
+                context.files,
+                human_bytes(context.bytes)
+            ),
+        );
+        let mut labels: std::collections::BTreeMap<String, String> = build
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        labels.insert(crate::engine::labels::BUILD_FINGERPRINT.into(), fp);
+        labels.insert(crate::engine::labels::PROJECT.into(), project.name.clone());
+        labels.insert(crate::engine::labels::SERVICE.into(), step.service.clone());
+        requests.push(BuildRequest {
+            service: step.service.clone(),
+            tag: step.image.clone(),
+            context_tar: context.tar,
+            dockerfile: build.dockerfile.clone(),
+            args: build_args(build, &ctx.environ),
+            target: build.target.clone(),
+            labels,
+            no_cache,
+        });
+    }
+    let environ = ctx.environ.clone();
+    let executor = Executor::new(engine, &ctx.progress, project, graph, &environ);
+    let built = executor.build(requests).await?;
+
+    let mut ids: HashMap<String, String> = images
+        .into_iter()
+        .filter_map(|(r, i)| i.map(|i| (r, i.id)))
+        .collect();
+    ids.extend(built);
+    Ok(ids)
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n}B")
+    } else {
+        format!("{v:.1}{}", UNITS[u])
+    }
+}
+
+/// Unix seconds now, for event replay.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

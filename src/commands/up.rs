@@ -1,0 +1,116 @@
+//! `mls up`: build what changed, converge containers along the graph, optionally wait or attach.
+
+use super::{ensure_images, now_unix, select, Ctx};
+use crate::cli::UpArgs;
+use crate::engine::{Engine, LogOptions};
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::plan::{self, BuildMode, Options};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
+    if args.watch {
+        return Err(Error::Usage(
+            "--watch is not available yet in this version of mls".into(),
+        ));
+    }
+    let (project, graph, selected) = select(ctx, &args.services, args.no_deps)?;
+    let engine = ctx.engine().await?;
+    let since = now_unix();
+    let mode = if args.build {
+        BuildMode::Always
+    } else if args.no_build {
+        BuildMode::Never
+    } else {
+        BuildMode::Auto
+    };
+    let image_ids = ensure_images(ctx, &engine, &project, &graph, &selected, mode, false).await?;
+    let snapshot = engine.snapshot(&project.name).await?;
+    let opts = Options {
+        force_recreate: args.force_recreate,
+        no_recreate: args.no_recreate,
+        remove_orphans: args.remove_orphans,
+    };
+    let plan =
+        plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
+    let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
+    ex.follow_events(Some(since));
+    let ready = ex.apply(&plan).await;
+    let ready = match ready {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.progress.finish();
+            return Err(e);
+        }
+    };
+    let names: BTreeMap<String, String> = plan
+        .containers
+        .iter()
+        .map(|(s, step)| (s.clone(), step.name.clone()))
+        .collect();
+
+    if args.wait {
+        let wait = ex.wait_ready(&ready, &names);
+        let res = match args.wait_timeout {
+            Some(secs) => tokio::time::timeout(Duration::from_secs(secs), wait)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "timed out after {secs}s waiting for the project to be running and healthy"
+                    ))
+                }),
+            None => wait.await,
+        };
+        ctx.progress.finish();
+        return res.map_err(|e| Error::Failed(format!("application not healthy: {e}")));
+    }
+    ctx.progress.finish();
+    if args.detach {
+        return Ok(());
+    }
+
+    // Attached: follow every container's output until they all stop or the user presses Ctrl-C,
+    // which stops the stack (like Docker Compose).
+    let containers: Vec<(String, String)> = ready
+        .iter()
+        .map(|(s, id)| {
+            let name = names.get(s).map_or(s.as_str(), String::as_str);
+            (
+                super::logs::container_label(s, name, &project.name),
+                id.clone(),
+            )
+        })
+        .collect();
+    let opts = LogOptions {
+        follow: true,
+        tail: Some("all".into()),
+        timestamps: false,
+        since: Some(since),
+    };
+    let follow = super::logs::stream(&engine, &ctx.progress, containers, opts, true);
+    tokio::select! {
+        _ = follow => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            ctx.progress.println_stderr("Gracefully stopping... (press Ctrl+C again to force)");
+            let timeout = args.timeout.map(Duration::from_secs);
+            let stops = ready.iter().map(|(s, id)| {
+                let name = names.get(s).cloned().unwrap_or_default();
+                let engine = engine.clone();
+                let progress = ctx.progress.clone();
+                async move {
+                    progress.status("Container", &name, crate::progress::State::Working, "Stopping");
+                    let r = engine.stop_container(id, timeout).await;
+                    progress.status("Container", &name, crate::progress::State::Done, "Stopped");
+                    r
+                }
+            });
+            tokio::select! {
+                _ = futures_util::future::join_all(stops) => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            ctx.progress.finish();
+            Err(Error::Interrupted)
+        }
+    }
+}
