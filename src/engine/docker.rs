@@ -49,6 +49,12 @@ impl Docker {
             .ok()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| DEFAULT_HOST.to_string());
+        Docker::connect_to(&host).await
+    }
+
+    /// Connects to `host` ("unix:///path", "tcp://host:port", ...) and negotiates the API version.
+    pub async fn connect_to(host: &str) -> Result<Docker> {
+        let host = host.to_string();
         let unreachable = |e: BollardError| EngineError::Unreachable {
             host: host.clone(),
             reason: reason(&e),
@@ -667,7 +673,16 @@ impl Engine for Docker {
     fn events(&self, project: &str) -> BoxStream<'static, Result<Event>> {
         let mut filters = project_filter(project);
         filters.insert("type".to_string(), vec!["container".to_string()]);
-        let options = EventsOptionsBuilder::default().filters(&filters).build();
+        // The request only goes out when the stream is first polled; `since` = now makes the
+        // engine replay what happened in between, so "from now on" holds from this call.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let since = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+        let options = EventsOptionsBuilder::default()
+            .since(&since)
+            .filters(&filters)
+            .build();
         self.client
             .events(Some(options))
             .map(|item| {

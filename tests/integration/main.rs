@@ -1,1 +1,3 @@
-#[test] fn t(){}
+mod engine;
+#[test]
+fn t() {}
