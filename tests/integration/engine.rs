@@ -120,8 +120,11 @@ fn build_request(project: &str, dockerfile: &str) -> BuildRequest {
     }
 }
 
+type Lines = Arc<Mutex<Vec<String>>>;
+type OnLine = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Collects build output lines for assertions.
-fn recorder() -> (Arc<Mutex<Vec<String>>>, Box<dyn Fn(&str) + Send + Sync>) {
+fn recorder() -> (Lines, OnLine) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
     (
