@@ -226,6 +226,15 @@ fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
 }
 
+/// Bind mounts with a source go through `Binds` ("src:dst:rw"), as Docker Compose does: unlike
+/// `Mounts`, it makes the engine create a missing host directory instead of refusing to start
+/// (moby/moby#43483). Everything else becomes a typed `Mount`.
+fn bind_string(m: &super::MountSpec) -> Option<String> {
+    let source = m.source.as_deref().filter(|_| m.kind == "bind")?;
+    let mode = if m.read_only { "ro" } else { "rw" };
+    Some(format!("{source}:{}:{mode}", m.target))
+}
+
 fn mount(m: &super::MountSpec) -> Result<Mount> {
     let typ = match m.kind.as_str() {
         "bind" => MountType::BIND,
@@ -290,7 +299,14 @@ fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
 
     let host_config = HostConfig {
         port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
-        mounts: non_empty(spec.mounts.iter().map(mount).collect::<Result<_>>()?),
+        binds: non_empty(spec.mounts.iter().filter_map(bind_string).collect()),
+        mounts: non_empty(
+            spec.mounts
+                .iter()
+                .filter(|m| bind_string(m).is_none())
+                .map(mount)
+                .collect::<Result<_>>()?,
+        ),
         restart_policy: spec.restart.as_deref().map(restart_policy).transpose()?,
         network_mode: spec.networks.first().map(|(net, _)| net.clone()),
         init: spec.init,
@@ -827,12 +843,20 @@ mod tests {
                 ("80/tcp".into(), Some("127.0.0.1".into()), Some("".into())),
             ],
             exposed_ports: vec!["9000/udp".into()],
-            mounts: vec![MountSpec {
-                kind: "volume".into(),
-                source: Some("p_data".into()),
-                target: "/data".into(),
-                read_only: true,
-            }],
+            mounts: vec![
+                MountSpec {
+                    kind: "volume".into(),
+                    source: Some("p_data".into()),
+                    target: "/data".into(),
+                    read_only: true,
+                },
+                MountSpec {
+                    kind: "bind".into(),
+                    source: Some("/srv/app".into()),
+                    target: "/app".into(),
+                    read_only: false,
+                },
+            ],
             networks: vec![
                 ("p_default".into(), vec!["web".into()]),
                 ("other".into(), vec![]),
@@ -866,7 +890,9 @@ mod tests {
             Some(vec!["web".to_string()])
         );
         let mounts = host.mounts.unwrap();
+        assert_eq!(mounts.len(), 1);
         assert_eq!(mounts[0].typ, Some(MountType::VOLUME));
+        assert_eq!(host.binds, Some(vec!["/srv/app:/app:rw".to_string()]));
         assert_eq!(mounts[0].read_only, Some(true));
         let tmpfs = host.tmpfs.unwrap();
         assert_eq!(tmpfs["/run"], "size=1m");

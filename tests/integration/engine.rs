@@ -317,6 +317,9 @@ async fn container_lifecycle_against_the_engine() {
         .await
         .unwrap();
 
+    // Like Docker Compose, a bind of a missing host directory creates it.
+    let host_dir = tempfile::tempdir().unwrap();
+    let missing_dir = host_dir.path().join("made-by-engine");
     let name = format!("{project}-web-1");
     let spec = ContainerSpec {
         name: name.clone(),
@@ -338,12 +341,25 @@ async fn container_lifecycle_against_the_engine() {
             ..Default::default()
         }),
         port_bindings: vec![("8080/tcp".into(), Some("127.0.0.1".into()), Some("".into()))],
-        mounts: vec![MountSpec {
-            kind: "volume".into(),
-            source: Some(volume.clone()),
-            target: "/data".into(),
-            read_only: false,
-        }],
+        mounts: vec![
+            MountSpec {
+                kind: "volume".into(),
+                source: Some(volume.clone()),
+                target: "/data".into(),
+                read_only: false,
+            },
+            MountSpec {
+                kind: "bind".into(),
+                source: Some(missing_dir.to_string_lossy().into_owned()),
+                target: "/host".into(),
+                read_only: true,
+            },
+            MountSpec {
+                kind: "tmpfs".into(),
+                target: "/scratch".into(),
+                ..Default::default()
+            },
+        ],
         networks: vec![(network.clone(), vec!["web".into(), "www".into()])],
         restart: Some("on-failure:2".into()),
         stop_timeout: Some(5),
@@ -441,6 +457,9 @@ async fn container_lifecycle_against_the_engine() {
         3
     );
     assert_eq!(exec("test \"$GREETING\" = hi").await.unwrap(), 0);
+    assert_eq!(exec("test -d /host && ! touch /host/x").await.unwrap(), 0);
+    assert_eq!(exec("touch /scratch/x").await.unwrap(), 0);
+    assert!(missing_dir.is_dir());
     assert_eq!(
         exec("ping -c1 -W2 www && ping -c1 -W2 api").await.unwrap(),
         0
