@@ -102,10 +102,12 @@ fn is_404(e: &BollardError) -> bool {
     status_of(e) == Some(404)
 }
 
-/// Maps a 404 to `NotFound(what)` and anything else to `Api`.
+/// Maps the engine's "No such container/image/..." to `NotFound(what)` and anything else to
+/// `Api`. Other 404s name something else (e.g. starting a container whose network is gone
+/// answers 404 "network x not found"), so they keep the engine's words.
 fn not_found(what: String) -> impl FnOnce(BollardError) -> EngineError {
     move |e| {
-        if is_404(&e) {
+        if is_404(&e) && reason(&e).starts_with("No such") {
             EngineError::NotFound(what)
         } else {
             api(e)

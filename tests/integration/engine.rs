@@ -235,6 +235,18 @@ async fn failing_build_names_the_step() {
         }
         other => panic!("expected a Build error, got {other:?}"),
     }
+
+    // A context without the named Dockerfile fails before any step.
+    let mut req = build_request(&project, "FROM conformance/busybox:local\n");
+    req.dockerfile = "Missing.Dockerfile".into();
+    let (_, on_line) = recorder();
+    match docker.build(req, on_line).await.unwrap_err() {
+        EngineError::Build { step, message, .. } => {
+            assert_eq!(step, "?");
+            assert!(message.contains("Missing.Dockerfile"), "{message}");
+        }
+        other => panic!("expected a Build error, got {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -256,9 +268,35 @@ async fn wait_returns_a_non_zero_exit_code() {
     // A second container of the same name is the engine's conflict, in its own words.
     let err = docker.create_container(&spec).await.unwrap_err();
     assert!(err.to_string().contains("is already in use"), "{err}");
+    // A missing image and a missing network are told apart.
+    let other = |image: &str, network: &str| ContainerSpec {
+        name: unique("other"),
+        image: image.into(),
+        networks: vec![(network.into(), vec![])],
+        labels: project_labels(&project, &[]),
+        ..Default::default()
+    };
+    let missing_image = format!("{project}-nope:latest");
+    let err = docker
+        .create_container(&other(&missing_image, "bridge"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), format!("image {missing_image} not found"));
+    // Engine 20.10 accepts a missing network at create and refuses it (404) at start.
+    let err = match docker
+        .create_container(&other(BASE, &format!("{project}_nope")))
+        .await
+    {
+        Ok(id) => docker.start_container(&id).await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(&err, EngineError::Api(m) if m.contains(&format!("{project}_nope"))),
+        "{err:?}"
+    );
 }
 
-/// Waits for events until `done` says every wanted one arrived, or fails after a while.
+/// Reads events of container `id` until every `wanted` action arrived; fails after a minute.
 async fn await_events(
     events: &mut futures_util::stream::BoxStream<'static, mls::engine::Result<mls::engine::Event>>,
     id: &str,
