@@ -257,13 +257,36 @@ async fn wait_returns_a_non_zero_exit_code() {
     let spec = ContainerSpec {
         name: format!("{project}-job-1"),
         image: BASE.into(),
-        command: Some(vec!["sh".into(), "-c".into(), "exit 7".into()]),
+        command: Some(vec!["sh".into(), "-c".into(), "echo bye; exit 7".into()]),
         labels: project_labels(&project, &[]),
         ..Default::default()
     };
     let id = docker.create_container(&spec).await.unwrap();
     docker.start_container(&id).await.unwrap();
     assert_eq!(docker.wait_container(&id).await.unwrap(), 7);
+    // Following the logs of an exited container ends with its output.
+    let followed: Vec<LogChunk> = docker
+        .logs(
+            &id,
+            LogOptions {
+                follow: true,
+                timestamps: true,
+                ..Default::default()
+            },
+        )
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    match followed.as_slice() {
+        [LogChunk::Stdout(line)] => {
+            let line = String::from_utf8_lossy(line);
+            assert!(
+                line.starts_with("20") && line.ends_with("Z bye\n"),
+                "{line}"
+            );
+        }
+        other => panic!("expected one timestamped line, got {other:?}"),
+    }
     assert_eq!(docker.inspect_container(&id).await.unwrap().exit_code, 7);
     // A second container of the same name is the engine's conflict, in its own words.
     let err = docker.create_container(&spec).await.unwrap_err();
@@ -497,6 +520,18 @@ async fn container_lifecycle_against_the_engine() {
     assert_eq!(exec("test \"$GREETING\" = hi").await.unwrap(), 0);
     assert_eq!(exec("test -d /host && ! touch /host/x").await.unwrap(), 0);
     assert_eq!(exec("touch /scratch/x").await.unwrap(), 0);
+    let with_tty = docker
+        .exec(
+            &id,
+            vec!["sh".into(), "-c".into(), "test -t 1 && exit 4".into()],
+            None,
+            None,
+            vec![],
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(with_tty, 4);
     assert!(missing_dir.is_dir());
     assert_eq!(
         exec("ping -c1 -W2 www && ping -c1 -W2 api").await.unwrap(),
