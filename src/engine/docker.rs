@@ -365,6 +365,23 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
+/// A base-image pull during a build reports through `status`; its byte-count progress updates
+/// are left out, the steps ("abc123: Pull complete") are kept.
+fn pull_status(info: &bollard::models::BuildInfo) -> Option<String> {
+    let status = info.status.as_deref()?.trim();
+    let counting = info
+        .progress_detail
+        .as_ref()
+        .is_some_and(|p| p.current.is_some());
+    if status.is_empty() || counting {
+        return None;
+    }
+    Some(match info.id.as_deref() {
+        Some(id) if !id.is_empty() => format!("{id}: {status}"),
+        _ => status.to_string(),
+    })
+}
+
 impl Engine for Docker {
     async fn snapshot(&self, project: &str) -> Result<Snapshot> {
         let filters = project_filter(project);
@@ -483,6 +500,9 @@ impl Engine for Docker {
                     id.get_or_insert_with(|| short.trim().to_string());
                 }
                 on_line(line);
+            }
+            if let Some(status) = pull_status(&info) {
+                on_line(&status);
             }
             if let Some(aux_id) = info.aux.and_then(|a| a.id) {
                 id = Some(aux_id);
@@ -917,6 +937,27 @@ mod tests {
             ..Default::default()
         };
         assert!(create_body(&spec).is_err());
+    }
+
+    #[test]
+    fn pull_status_keeps_steps_and_drops_byte_counts() {
+        use bollard::models::{BuildInfo, ProgressDetail};
+        let step = BuildInfo {
+            id: Some("abc123".into()),
+            status: Some("Pull complete".into()),
+            ..Default::default()
+        };
+        assert_eq!(pull_status(&step).as_deref(), Some("abc123: Pull complete"));
+        let counting = BuildInfo {
+            status: Some("Downloading".into()),
+            progress_detail: Some(ProgressDetail {
+                current: Some(10),
+                total: Some(100),
+            }),
+            ..step.clone()
+        };
+        assert_eq!(pull_status(&counting), None);
+        assert_eq!(pull_status(&BuildInfo::default()), None);
     }
 
     #[test]
