@@ -132,8 +132,8 @@ impl<'a, E: Engine> Executor<'a, E> {
     }
 
     /// Starts following the engine's events for the project. Call before starting containers.
-    pub fn follow_events(&mut self, since: Option<i64>) {
-        let mut stream = self.engine.events(&self.project.name, since);
+    pub fn follow_events(&mut self) {
+        let mut stream = self.engine.events(&self.project.name);
         let tracker = self.tracker.clone();
         self.events = Some(tokio::spawn(async move {
             while let Some(ev) = stream.next().await {

@@ -65,7 +65,7 @@ async fn up(fake: &Arc<Fake>, p: &Project) -> crate::error::Result<BTreeMap<Stri
     let progress = Progress::new(Mode::Quiet);
     let environ = HashMap::new();
     let mut ex = Executor::new(fake, &progress, p, &graph, &environ);
-    ex.follow_events(None);
+    ex.follow_events();
     ex.apply(&plan).await
 }
 

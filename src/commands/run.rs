@@ -1,7 +1,7 @@
 //! `mls run`: start the service's dependencies like `up` does, then run a one-off container of
 //! the service attached to the terminal; its exit code becomes mls's.
 
-use super::{ensure_images, now_unix, select, Ctx};
+use super::{ensure_images, select, Ctx};
 use crate::cli::RunArgs;
 use crate::engine::{Engine, LogChunk, LogOptions};
 use crate::error::{Error, Result};
@@ -21,7 +21,6 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .get(&args.service)
         .ok_or_else(|| Error::Usage(format!("no such service: {}", args.service)))?;
     let engine = ctx.engine().await?;
-    let since = now_unix();
     let mode = if args.build {
         BuildMode::Always
     } else {
@@ -35,7 +34,7 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .cloned()
         .collect();
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
-    ex.follow_events(Some(since));
+    ex.follow_events();
     if !deps.is_empty() {
         let snapshot = engine.snapshot(&project.name).await?;
         let plan = plan::converge(&project, &deps, &snapshot, &image_ids, &Options::default())

@@ -35,7 +35,7 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
     let plan =
         plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
-    ex.follow_events(Some(since));
+    ex.follow_events();
     let ready = ex.apply(&plan).await;
     let ready = match ready {
         Ok(r) => r,

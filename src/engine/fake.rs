@@ -355,7 +355,7 @@ impl Engine for Fake {
         Ok(Self::find(&mut w, id)?.state.exit_code)
     }
 
-    fn events(&self, _project: &str, _since: Option<i64>) -> BoxStream<'static, Result<Event>> {
+    fn events(&self, _project: &str) -> BoxStream<'static, Result<Event>> {
         let rx = self.events.subscribe();
         futures_util::stream::unfold(rx, |mut rx| async move {
             loop {

@@ -320,11 +320,12 @@ pub trait Engine: Send + Sync + 'static {
     /// Blocks until the container exits, returning its exit code.
     fn wait_container(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;
 
-    /// Container events of `project` from `since` (unix seconds; the engine replays what
-    /// happened since then, so no event between an action and the subscription is lost) or now.
-    fn events(&self, project: &str, since: Option<i64>) -> BoxStream<'static, Result<Event>>;
+    /// Container events of `project` from the moment of this call on (the engine replays what
+    /// happened between the call and the first poll, so no event is lost).
+    fn events(&self, project: &str) -> BoxStream<'static, Result<Event>>;
     fn logs(&self, id: &str, opts: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
-    /// Runs a command in a running container, streaming output to `on_output`; returns exit code.
+    /// Runs a command in a running container, attached to mls's own stdout/stderr; returns its
+    /// exit code.
     fn exec(
         &self,
         id: &str,

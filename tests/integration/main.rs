@@ -3,4 +3,5 @@
 
 mod conformance;
 mod demo;
+mod engine;
 mod support;
