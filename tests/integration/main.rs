@@ -1,1 +1,3 @@
-#[test] fn t(){}
+//! The one integration test binary; daemon-backed tests talk to the real engine.
+
+mod context;
