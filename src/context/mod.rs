@@ -66,45 +66,50 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
     let df_path = dir.join(dockerfile);
     let inside = relative_inside(dir, dockerfile);
     let ignore_file = pick_ignore_file(dir, &df_path);
+    let root_ignore = ignore_file.as_deref() == Some(dir.join(".dockerignore").as_path());
     let mut patterns = match &ignore_file {
         Some(path) => ignore::read_patterns(&fs::read_to_string(path)?),
         None => Vec::new(),
     };
-    always_send(&mut patterns, inside.as_deref());
-    let matcher =
-        Matcher::new(&patterns).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let bad = |e| io::Error::new(io::ErrorKind::InvalidData, e);
+    let user = Matcher::new(&patterns).map_err(bad)?;
 
-    let mut out = Writer::new();
-    walk(dir, "", &matcher, &MatchInfo::default(), &mut out)?;
-
-    let dockerfile = match inside {
-        Some(rel) => rel,
+    // The docker CLI's `TrimBuildFilesFromExcludes`: the daemon must receive the Dockerfile and
+    // `.dockerignore`, so exceptions re-include them when the user's patterns exclude them.
+    // The classic builder then drops them before `COPY` if the *sent* `.dockerignore` lists
+    // them; names it cannot learn that way go into `hide`, appended to the sent file.
+    let mut hide = Vec::new();
+    let (dockerfile, outside) = match inside {
+        Some(rel) => {
+            if user.matches(&rel) {
+                patterns.push(format!("!{rel}"));
+                if !root_ignore {
+                    hide.push(rel.clone());
+                }
+            }
+            (rel, None)
+        }
         None => {
             let content = fs::read(&df_path)?;
             let name = format!(
                 ".dockerfile.{}",
                 &hex::encode(Sha256::digest(&content))[..20]
             );
-            out.file(&name, 0o644, &content)?;
-            name
+            hide.push(name.clone());
+            (name, Some(content))
         }
     };
-    let Writer {
-        tar,
-        hash,
-        files,
-        bytes,
-        heavy,
-    } = out;
-    Ok(Context {
-        tar: tar.into_inner()?,
-        digest: hex::encode(hash.finalize()),
-        files,
-        bytes,
-        dockerfile,
-        ignore_file,
-        heavy,
-    })
+    if root_ignore && user.matches(".dockerignore") {
+        patterns.push("!.dockerignore".into());
+    }
+    let matcher = Matcher::new(&patterns).map_err(bad)?;
+
+    let mut out = Writer::new(hide);
+    walk(dir, "", &matcher, &MatchInfo::default(), &mut out)?;
+    if let Some(content) = outside {
+        out.file(&dockerfile, 0o644, &content)?;
+    }
+    out.finish(dockerfile, ignore_file)
 }
 
 /// The Dockerfile as a clean `/`-separated path inside `dir`, or `None` when it lies outside.
@@ -126,19 +131,6 @@ fn pick_ignore_file(dir: &Path, dockerfile: &Path) -> Option<PathBuf> {
     [PathBuf::from(specific), dir.join(".dockerignore")]
         .into_iter()
         .find(|p| p.is_file())
-}
-
-/// The docker CLI's `TrimBuildFilesFromExcludes`: the daemon must receive `.dockerignore` and the
-/// Dockerfile, so when the patterns exclude them, exceptions re-include them.
-fn always_send(patterns: &mut Vec<String>, dockerfile: Option<&str>) {
-    let mut extra = Vec::new();
-    for keep in std::iter::once(".dockerignore").chain(dockerfile) {
-        let excluded = Matcher::new(patterns.as_slice()).is_ok_and(|m| m.matches(keep));
-        if excluded {
-            extra.push(format!("!{keep}"));
-        }
-    }
-    patterns.extend(extra);
 }
 
 /// Walks `abs` (the directory for relative path `rel`) in sorted order, as moby's `TarWithOptions`
@@ -208,17 +200,45 @@ struct Writer {
     files: usize,
     bytes: u64,
     heavy: Vec<Heavy>,
+    /// Names appended to the `.dockerignore` sent, so the daemon leaves them out of `COPY`.
+    hide: Vec<String>,
+    ignore_sent: bool,
 }
 
 impl Writer {
-    fn new() -> Writer {
+    fn new(hide: Vec<String>) -> Writer {
         Writer {
             tar: tar::Builder::new(Vec::new()),
             hash: Sha256::new(),
             files: 0,
             bytes: 0,
             heavy: Vec::new(),
+            hide,
+            ignore_sent: false,
         }
+    }
+
+    /// Sends a `.dockerignore` naming the hidden files when none was sent (the CLI does the
+    /// same for a Dockerfile from outside the context), and closes the tar.
+    fn finish(mut self, dockerfile: String, ignore_file: Option<PathBuf>) -> io::Result<Context> {
+        if !self.hide.is_empty() && !self.ignore_sent {
+            let mut content = String::from(".dockerignore\n");
+            for name in &self.hide {
+                content.push_str(name);
+                content.push('\n');
+            }
+            self.hide.clear();
+            self.file(".dockerignore", 0o600, content.as_bytes())?;
+        }
+        Ok(Context {
+            tar: self.tar.into_inner()?,
+            digest: hex::encode(self.hash.finalize()),
+            files: self.files,
+            bytes: self.bytes,
+            dockerfile,
+            ignore_file,
+            heavy: self.heavy,
+        })
     }
 
     fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
@@ -275,6 +295,20 @@ impl Writer {
     }
 
     fn file(&mut self, path: &str, mode: u32, content: &[u8]) -> io::Result<()> {
+        let amended;
+        let content = if path == ".dockerignore" && !self.hide.is_empty() {
+            self.ignore_sent = true;
+            let mut text = content.to_vec();
+            text.push(b'\n');
+            for name in &self.hide {
+                text.extend_from_slice(name.as_bytes());
+                text.push(b'\n');
+            }
+            amended = text;
+            &amended[..]
+        } else {
+            content
+        };
         self.digest(b'f', path, mode, content);
         let size = content.len() as u64;
         self.files += 1;
@@ -540,6 +574,20 @@ mod tests {
         );
     }
 
+    /// The content of `path` in the context tar.
+    fn read(ctx: &Context, path: &str) -> Option<String> {
+        let mut archive = tar::Archive::new(ctx.tar.as_slice());
+        for entry in archive.entries().expect("entries") {
+            let mut entry = entry.expect("entry");
+            if entry.path().expect("path").to_string_lossy() == path {
+                let mut body = String::new();
+                entry.read_to_string(&mut body).expect("read");
+                return Some(body);
+            }
+        }
+        None
+    }
+
     #[test]
     fn dockerfile_outside_the_context_gets_a_generated_name() {
         let root = tree(&[("Dockerfile", "FROM scratch\n"), ("ctx/a.txt", "x")]);
@@ -549,7 +597,61 @@ mod tests {
             "{}",
             ctx.dockerfile
         );
-        assert_eq!(names(&ctx), ["a.txt".to_string(), ctx.dockerfile.clone()]);
+        assert_eq!(
+            names(&ctx),
+            ["a.txt", ctx.dockerfile.as_str(), ".dockerignore"]
+        );
+        assert_eq!(
+            read(&ctx, &ctx.dockerfile).as_deref(),
+            Some("FROM scratch\n")
+        );
+        // As the docker CLI does, the sent .dockerignore names the generated file (and itself)
+        // so the classic builder leaves both out of `COPY .`.
+        assert_eq!(
+            read(&ctx, ".dockerignore"),
+            Some(format!(".dockerignore\n{}\n", ctx.dockerfile))
+        );
+    }
+
+    #[test]
+    fn outside_dockerfile_is_appended_to_an_existing_dockerignore() {
+        let root = tree(&[
+            ("Dockerfile", "FROM scratch\n"),
+            ("ctx/.dockerignore", "*.log"),
+        ]);
+        let ctx = create(&root.path().join("ctx"), "../Dockerfile").expect("context");
+        assert_eq!(
+            read(&ctx, ".dockerignore"),
+            Some(format!("*.log\n{}\n", ctx.dockerfile))
+        );
+    }
+
+    #[test]
+    fn dockerfile_hidden_by_its_own_ignore_file_is_named_for_the_daemon() {
+        let dir = tree(&[
+            ("docker/app.Dockerfile", "FROM scratch\n"),
+            ("docker/app.Dockerfile.dockerignore", "docker\n"),
+            ("main.sh", "x"),
+        ]);
+        let ctx = create(dir.path(), "docker/app.Dockerfile").expect("context");
+        assert_eq!(
+            names(&ctx),
+            ["docker/app.Dockerfile", "main.sh", ".dockerignore"]
+        );
+        assert_eq!(
+            read(&ctx, ".dockerignore").as_deref(),
+            Some(".dockerignore\ndocker/app.Dockerfile\n")
+        );
+    }
+
+    #[test]
+    fn root_dockerignore_is_sent_unchanged() {
+        let dir = tree(&[
+            (".dockerignore", "Dockerfile\n"),
+            ("Dockerfile", "FROM scratch\n"),
+        ]);
+        let ctx = create(dir.path(), "Dockerfile").expect("context");
+        assert_eq!(read(&ctx, ".dockerignore").as_deref(), Some("Dockerfile\n"));
     }
 
     #[test]
