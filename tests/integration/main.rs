@@ -2,6 +2,7 @@
 //! Docker Engine and fail (never skip) when it is unreachable.
 
 mod conformance;
+mod context;
 mod demo;
 mod engine;
 mod support;

@@ -1,0 +1,30 @@
+#!/usr/bin/env sh
+# Builds mls/busybox:local, the base image of the example stacks: FROM scratch plus Debian's
+# static busybox with its applets installed as symlinks. Nothing is pulled from a registry.
+# usage: stacks/base/build.sh [--force] [path-to-static-busybox]
+# Quick and silent when the image already exists (unless --force).
+set -eu
+image=mls/busybox:local
+force=
+if [ "${1:-}" = "--force" ]; then force=1; shift; fi
+if [ -z "$force" ] && docker image inspect "$image" >/dev/null 2>&1; then
+  exit 0
+fi
+bb=${1:-}
+if [ -z "$bb" ]; then
+  for c in /usr/bin/busybox /bin/busybox; do [ -x "$c" ] && bb=$c && break; done
+fi
+if [ -z "$bb" ] || ! file -L "$bb" 2>/dev/null | grep -q "statically linked"; then
+  echo "installing busybox-static" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q busybox-static >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q busybox-static >/dev/null; }
+  bb=/bin/busybox
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$here/Dockerfile" "$tmp/Dockerfile"
+cp "$bb" "$tmp/busybox"
+docker build -q -t "$image" "$tmp" >/dev/null
+echo "built $image" >&2

@@ -1,0 +1,3 @@
+"""MoodleLogSmart backend."""
+
+__version__ = "1.4.2"
