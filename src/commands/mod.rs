@@ -179,7 +179,7 @@ pub async fn ensure_images<E: Engine>(
             service: step.service.clone(),
             tag: step.image.clone(),
             context_tar: context.tar,
-            dockerfile: build.dockerfile.clone(),
+            dockerfile: context.dockerfile.clone(),
             args: build_args(build, &ctx.environ),
             target: build.target.clone(),
             labels,
