@@ -1,0 +1,770 @@
+//! The loading pipeline in compose-go's order: discover files → read `.env` → per file (parse,
+//! interpolate, validate, canonicalise, extends) → merge → name → paths → env_file →
+//! defaults → profiles → typed model.
+
+use super::canonical::{canonicalize_file, canonicalize_service};
+use super::interpolate::{interpolate_tree, unset_warning};
+use super::merge::{merge, strip_resets, Tags};
+use super::model::{Project, Service};
+use super::{dotenv, project_name, validate, yaml, LoadError, LoadOptions};
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// State shared by every step of one load.
+struct Ctx {
+    env: HashMap<String, String>,
+    interpolate: bool,
+    unset: Vec<String>,
+}
+
+/// Loads a project the way Docker Compose v2 does.
+pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
+    load_inner(opts).map_err(LoadError::new)
+}
+
+fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
+    let files = config_files(opts)?;
+    let first = files
+        .first()
+        .ok_or("no configuration file provided: not found")?;
+    let working_dir = match &opts.project_directory {
+        Some(d) => clean(&opts.cwd.join(d)),
+        None => first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+    };
+    let mut ctx = Ctx {
+        env: project_env(opts, &working_dir)?,
+        interpolate: !opts.no_interpolate,
+        unset: Vec::new(),
+    };
+
+    let mut tree = Value::Object(Map::new());
+    for file in &files {
+        let (one, tags) = read_file(file, &mut ctx)?;
+        merge(&mut tree, one, &mut Vec::new(), &tags);
+        strip_resets(&mut tree, &tags);
+    }
+    let Value::Object(mut root) = tree else {
+        return Err("top-level object must be a mapping".into());
+    };
+
+    let name = choose_name(opts, &ctx, &root, &working_dir)?;
+    root.insert("name".into(), Value::String(name.clone()));
+
+    let mut services = match root.shift_remove("services") {
+        Some(Value::Object(s)) => s,
+        _ => Map::new(),
+    };
+    for (_, svc) in services.iter_mut() {
+        resolve_paths(svc, &working_dir, &ctx.env);
+        apply_env_files(svc, &ctx)?;
+        service_defaults(svc);
+    }
+    for kind in ["secrets", "configs"] {
+        if let Some(Value::Object(items)) = root.get_mut(kind) {
+            for (_, item) in items.iter_mut() {
+                if let Some(Value::String(f)) = item.get_mut("file") {
+                    *f = absolute(f, &working_dir, &ctx.env);
+                }
+            }
+        }
+    }
+
+    let mut all_profiles: Vec<String> = services
+        .values()
+        .filter_map(|s| s.get("profiles").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|p| p.as_str().map(String::from))
+        .collect();
+    all_profiles.sort();
+    all_profiles.dedup();
+
+    check_dependencies(&services, &services)?;
+    let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
+    check_references(&services, &root)?;
+    resource_defaults(&mut root, &services, &name);
+
+    services.sort_keys();
+    for (_, svc) in services.iter_mut() {
+        sort_maps(svc);
+    }
+    root.insert("services".into(), Value::Object(services));
+    let tree = ordered_root(root);
+
+    let typed = typed_view(&tree)?;
+    let mut escaped = tree;
+    escape_dollars(&mut escaped);
+    let warnings = ctx.unset.iter().map(|n| unset_warning(n)).collect();
+    Ok(Project {
+        name,
+        working_dir,
+        config_files: files,
+        services: typed.0,
+        networks: typed.1,
+        volumes: typed.2,
+        disabled_services,
+        tree: escaped,
+        warnings,
+        all_profiles,
+    })
+}
+
+/// `-f` files, else COMPOSE_FILE, else discovery in cwd and its parents (plus the override).
+fn config_files(opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
+    let given: Vec<PathBuf> = if !opts.files.is_empty() {
+        opts.files.clone()
+    } else if let Some(list) = opts.environ.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
+        let sep = opts
+            .environ
+            .get("COMPOSE_PATH_SEPARATOR")
+            .map(String::as_str)
+            .unwrap_or(":");
+        list.split(sep)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect()
+    } else {
+        return discover(&opts.cwd);
+    };
+    let mut out = Vec::new();
+    for f in given {
+        let abs = clean(&opts.cwd.join(&f));
+        if !abs.is_file() {
+            return Err(format!("open {}: no such file or directory", abs.display()));
+        }
+        out.push(abs);
+    }
+    Ok(out)
+}
+
+fn discover(cwd: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut dir = Some(cwd);
+    while let Some(d) = dir {
+        if let Some(found) = DEFAULT_FILES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+            let mut files = vec![found.clone()];
+            let stem = found
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.rsplit_once('.'))
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default();
+            if let Some(o) = ["yaml", "yml"]
+                .iter()
+                .map(|ext| d.join(format!("{stem}.override.{ext}")))
+                .find(|p| p.is_file())
+            {
+                files.push(o);
+            }
+            return Ok(files);
+        }
+        dir = d.parent();
+    }
+    Err(format!(
+        "no configuration file provided: not found (looked for {} in {} and its parents)",
+        DEFAULT_FILES.join(", "),
+        cwd.display()
+    ))
+}
+
+/// The variables interpolation sees: `.env` (or `--env-file`s) overlaid by the shell.
+fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>, String> {
+    let files: Vec<PathBuf> = if opts.env_files.is_empty() {
+        let default = dir.join(".env");
+        if default.is_file() {
+            vec![default]
+        } else {
+            vec![]
+        }
+    } else {
+        opts.env_files.iter().map(|f| opts.cwd.join(f)).collect()
+    };
+    let mut env: HashMap<String, String> = HashMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("couldn't read env file {}: {e}", file.display()))?;
+        let lookup = |k: &str| opts.environ.get(k).or_else(|| env.get(k)).cloned();
+        let mut unset = Vec::new();
+        let vars = dotenv::parse(&text, &lookup, &mut unset)
+            .map_err(|e| format!("failed to read {}: {e}", file.display()))?;
+        env.extend(vars);
+    }
+    env.extend(opts.environ.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(env)
+}
+
+/// Parse, interpolate, validate, canonicalise and apply `extends` for one file.
+fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
+    let mut tree = parse_interpolated(file, ctx)?;
+    let tags = std::mem::take(&mut tree.1);
+    validate::validate_file(&tree.0, file)?;
+    canonicalize_file(&mut tree.0)?;
+    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+    apply_extends(&mut tree.0, &dir, ctx, &mut Vec::new())?;
+    Ok((tree.0, tags))
+}
+
+fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("open {}: {e}", file.display()))?;
+    let (mut tree, tags) = yaml::parse(&text, file)?;
+    if ctx.interpolate {
+        let env = std::mem::take(&mut ctx.env);
+        let lookup = |k: &str| env.get(k).cloned();
+        let r = interpolate_tree(&mut tree, &mut Vec::new(), &lookup, &mut ctx.unset);
+        ctx.env = env;
+        r?;
+    }
+    Ok((tree, tags))
+}
+
+/// Replaces every service's `extends` with the merge of its (resolved) base and itself.
+fn apply_extends(
+    tree: &mut Value,
+    dir: &Path,
+    ctx: &mut Ctx,
+    chain: &mut Vec<String>,
+) -> Result<(), String> {
+    let names: Vec<String> = match tree.get("services") {
+        Some(Value::Object(s)) => s.keys().cloned().collect(),
+        _ => return Ok(()),
+    };
+    for name in names {
+        resolve_service(tree, &name, dir, ctx, chain)?;
+    }
+    Ok(())
+}
+
+fn resolve_service(
+    tree: &mut Value,
+    name: &str,
+    dir: &Path,
+    ctx: &mut Ctx,
+    chain: &mut Vec<String>,
+) -> Result<Value, String> {
+    let key = format!("{}#{name}", dir.display());
+    if chain.contains(&key) {
+        return Err(format!("circular reference with extends in service {name}"));
+    }
+    let Some(svc) = tree.get("services").and_then(|s| s.get(name)).cloned() else {
+        return Err(format!("cannot extend service \"{name}\": service not found"));
+    };
+    let Some(ext) = svc.get("extends").cloned() else {
+        return Ok(svc);
+    };
+    let base_name = ext
+        .get("service")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("services.{name}.extends.service is required"))?
+        .to_string();
+    chain.push(key);
+    let base = match ext.get("file").and_then(Value::as_str) {
+        Some(f) => {
+            let path = clean(&dir.join(f));
+            let (mut other, _) = parse_interpolated(&path, ctx)?;
+            canonicalize_file(&mut other)?;
+            let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+            let mut base = resolve_service(&mut other, &base_name, &other_dir, ctx, chain)?;
+            resolve_paths(&mut base, &other_dir, &ctx.env);
+            base
+        }
+        None => resolve_service(tree, &base_name, dir, ctx, chain)?,
+    };
+    chain.pop();
+    let mut child = svc;
+    if let Value::Object(m) = &mut child {
+        m.shift_remove("extends");
+    }
+    let mut merged = json!({ "services": { name: base } });
+    merge(
+        &mut merged,
+        json!({ "services": { name: child } }),
+        &mut Vec::new(),
+        &Tags::new(),
+    );
+    let mut result = merged["services"][name].take();
+    if let Value::Object(m) = &mut result {
+        m.shift_remove("extends");
+    }
+    canonicalize_service(name, &mut result)?;
+    if let Some(Value::Object(s)) = tree.get_mut("services") {
+        s.insert(name.to_string(), result.clone());
+    }
+    Ok(result)
+}
+
+fn choose_name(
+    opts: &LoadOptions,
+    ctx: &Ctx,
+    root: &Map<String, Value>,
+    dir: &Path,
+) -> Result<String, String> {
+    let explicit = opts
+        .project_name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            ctx.env
+                .get("COMPOSE_PROJECT_NAME")
+                .filter(|s| !s.is_empty())
+                .cloned()
+        });
+    if let Some(name) = explicit {
+        project_name::validate(&name)?;
+        return Ok(name);
+    }
+    let from_file = root
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let raw = match from_file {
+        Some(n) => n.to_string(),
+        None => dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let name = project_name::normalize(&raw);
+    if name.is_empty() {
+        return Err(format!(
+            "project name {raw:?} is empty after normalisation: use -p or `name:` to set one"
+        ));
+    }
+    Ok(name)
+}
+
+/// Lexically normalises a path (no filesystem access): drops `.`, folds `..`.
+pub fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn is_remote(s: &str) -> bool {
+    s.contains("://") || s.starts_with("git@") || s.starts_with("github.com/")
+}
+
+fn absolute(p: &str, base: &Path, env: &HashMap<String, String>) -> String {
+    let expanded = match p.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => env
+            .get("HOME")
+            .map(|h| format!("{h}{rest}"))
+            .unwrap_or_else(|| p.to_string()),
+        _ => p.to_string(),
+    };
+    clean(&base.join(expanded)).to_string_lossy().into_owned()
+}
+
+/// Makes the service's relative paths absolute against `base`.
+fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, String>) {
+    let Value::Object(m) = svc else { return };
+    if let Some(Value::Object(build)) = m.get_mut("build") {
+        let ctx = build
+            .get("context")
+            .and_then(Value::as_str)
+            .unwrap_or(".")
+            .to_string();
+        if !is_remote(&ctx) {
+            build.insert("context".into(), Value::String(absolute(&ctx, base, env)));
+        }
+        if let Some(Value::Object(extra)) = build.get_mut("additional_contexts") {
+            for (_, v) in extra.iter_mut() {
+                if let Value::String(s) = v {
+                    if !is_remote(s) && !s.contains(':') {
+                        *s = absolute(s, base, env);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(files)) = m.get_mut("env_file") {
+        for f in files {
+            if let Some(Value::String(p)) = f.get_mut("path") {
+                *p = absolute(p, base, env);
+            }
+        }
+    }
+    if let Some(Value::Array(files)) = m.get_mut("label_file") {
+        for f in files {
+            if let Value::String(p) = f {
+                *p = absolute(p, base, env);
+            }
+        }
+    }
+    if let Some(Value::Array(vols)) = m.get_mut("volumes") {
+        for v in vols {
+            if v.get("type").and_then(Value::as_str) != Some("bind") {
+                continue;
+            }
+            if let Some(Value::String(src)) = v.get_mut("source") {
+                *src = absolute(src, base, env);
+            }
+        }
+    }
+}
+
+/// Merges `env_file` contents under `environment` and drops `env_file`.
+fn apply_env_files(svc: &mut Value, ctx: &Ctx) -> Result<(), String> {
+    let Value::Object(m) = svc else { return Ok(()) };
+    let files = match m.shift_remove("env_file") {
+        Some(Value::Array(f)) => f,
+        _ => Vec::new(),
+    };
+    let declared = match m.get("environment") {
+        Some(Value::Object(e)) => e.clone(),
+        _ => Map::new(),
+    };
+    if files.is_empty() && !declared.values().any(Value::is_null) {
+        return Ok(());
+    }
+    let mut from_files: IndexMap<String, String> = IndexMap::new();
+    for f in files {
+        let path = f.get("path").and_then(Value::as_str).unwrap_or_default();
+        let required = f.get("required").and_then(Value::as_bool).unwrap_or(true);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(_) if !required => continue,
+            Err(e) => {
+                return Err(format!(
+                    "env file {path} not found: stat {path}: {}",
+                    io_reason(&e)
+                ))
+            }
+        };
+        let lookup = |k: &str| ctx.env.get(k).cloned();
+        let mut unset = Vec::new();
+        let vars = dotenv::parse(&text, &lookup, &mut unset)
+            .map_err(|e| format!("failed to read {path}: {e}"))?;
+        // Interpolation warnings for env files are reported like the compose file's own.
+        let _ = unset;
+        from_files.extend(vars);
+    }
+    let mut env = Map::new();
+    for (k, v) in from_files {
+        env.insert(k, Value::String(v));
+    }
+    for (k, v) in declared {
+        let v = match v {
+            Value::Null => ctx
+                .env
+                .get(&k)
+                .map(|s| Value::String(s.clone()))
+                .or_else(|| env.get(&k).cloned())
+                .unwrap_or(Value::Null),
+            other => other,
+        };
+        env.insert(k, v);
+    }
+    m.insert("environment".into(), Value::Object(env));
+    Ok(())
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn service_defaults(svc: &mut Value) {
+    let Value::Object(m) = svc else { return };
+    m.entry("command").or_insert(Value::Null);
+    m.entry("entrypoint").or_insert(Value::Null);
+    if !m.contains_key("network_mode") && !m.contains_key("networks") {
+        m.insert("networks".into(), json!({ "default": null }));
+    }
+    if let Some(Value::Object(build)) = m.get_mut("build") {
+        if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
+            build.insert("dockerfile".into(), Value::String("Dockerfile".into()));
+        }
+    }
+}
+
+fn depends(svc: &Value) -> Vec<(String, bool)> {
+    match svc.get("depends_on") {
+        Some(Value::Object(d)) => d
+            .iter()
+            .map(|(k, v)| {
+                let required = v.get("required").and_then(Value::as_bool).unwrap_or(true);
+                (k.clone(), required)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn undefined_dependency(svc: &str, dep: &str) -> String {
+    format!("service \"{svc}\" depends on undefined service \"{dep}\": invalid compose project")
+}
+
+fn check_dependencies(services: &Map<String, Value>, known: &Map<String, Value>) -> Result<(), String> {
+    for (name, svc) in services {
+        for (dep, _) in depends(svc) {
+            if !known.contains_key(&dep) {
+                return Err(undefined_dependency(name, &dep));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes services whose profiles are not enabled; returns their names.
+fn apply_profiles(
+    services: &mut Map<String, Value>,
+    opts: &LoadOptions,
+    env: &HashMap<String, String>,
+) -> Result<Vec<String>, String> {
+    let mut enabled: HashSet<String> = opts.profiles.iter().cloned().collect();
+    if let Some(p) = env.get("COMPOSE_PROFILES") {
+        enabled.extend(
+            p.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        );
+    }
+    let all = enabled.contains("*");
+    let mut keep: HashSet<String> = services
+        .iter()
+        .filter(|(_, svc)| {
+            let profiles: Vec<&str> = svc
+                .get("profiles")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            profiles.is_empty() || all || profiles.iter().any(|p| enabled.contains(*p))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    // Services named on the command line are enabled, and so is what they depend on.
+    let mut todo: Vec<String> = opts.services.clone();
+    while let Some(name) = todo.pop() {
+        if let Some(svc) = services.get(&name) {
+            if keep.insert(name.clone()) || opts.services.contains(&name) {
+                todo.extend(
+                    depends(svc)
+                        .into_iter()
+                        .map(|(d, _)| d)
+                        .filter(|d| !keep.contains(d)),
+                );
+            }
+        }
+    }
+    let disabled: Vec<String> = services
+        .keys()
+        .filter(|k| !keep.contains(*k))
+        .cloned()
+        .collect();
+    for d in &disabled {
+        services.shift_remove(d);
+    }
+    for (name, svc) in services.iter_mut() {
+        for (dep, required) in depends(svc) {
+            if keep.contains(&dep) {
+                continue;
+            }
+            if required {
+                return Err(undefined_dependency(name, &dep));
+            }
+            if let Some(Value::Object(d)) = svc.get_mut("depends_on") {
+                d.shift_remove(&dep);
+            }
+        }
+    }
+    Ok(disabled)
+}
+
+/// Every network and named volume a service uses must be declared (or be `default`).
+fn check_references(services: &Map<String, Value>, root: &Map<String, Value>) -> Result<(), String> {
+    let declared = |kind: &str, key: &str| {
+        root.get(kind)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key(key))
+    };
+    for (name, svc) in services {
+        if let Some(Value::Object(nets)) = svc.get("networks") {
+            for net in nets.keys() {
+                if net != "default" && !declared("networks", net) {
+                    return Err(format!(
+                        "service \"{name}\" refers to undefined network {net}: invalid compose project"
+                    ));
+                }
+            }
+        }
+        if let Some(Value::Array(vols)) = svc.get("volumes") {
+            for v in vols {
+                if v.get("type").and_then(Value::as_str) != Some("volume") {
+                    continue;
+                }
+                if let Some(src) = v.get("source").and_then(Value::as_str) {
+                    if !declared("volumes", src) {
+                        return Err(format!(
+                            "service \"{name}\" refers to undefined volume {src}: invalid compose project"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Default network when used, and engine-side names for networks and volumes.
+fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value>, project: &str) {
+    let uses_default = services.values().any(|s| {
+        s.get("networks")
+            .and_then(Value::as_object)
+            .is_some_and(|n| n.contains_key("default"))
+    });
+    if uses_default {
+        let nets = root
+            .entry("networks")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(n) = nets {
+            n.entry("default").or_insert_with(|| json!({}));
+        }
+    }
+    for kind in ["networks", "volumes"] {
+        let Some(Value::Object(items)) = root.get_mut(kind) else {
+            continue;
+        };
+        for (key, item) in items.iter_mut() {
+            if item.is_null() {
+                *item = json!({});
+            }
+            let Value::Object(m) = item else { continue };
+            let external = m.get("external").and_then(Value::as_bool).unwrap_or(false);
+            if !m.contains_key("name") {
+                let name = if external {
+                    key.clone()
+                } else {
+                    format!("{project}_{key}")
+                };
+                m.insert("name".into(), Value::String(name));
+            }
+            if kind == "networks" && !external {
+                m.entry("ipam").or_insert_with(|| json!({}));
+            }
+        }
+        items.sort_keys();
+    }
+}
+
+/// Sorts the keys of a service and of its map-typed attributes (Go prints maps sorted).
+fn sort_maps(svc: &mut Value) {
+    let Value::Object(m) = svc else { return };
+    m.sort_keys();
+    for key in ["environment", "labels", "depends_on", "networks", "annotations", "sysctls"] {
+        if let Some(Value::Object(inner)) = m.get_mut(key) {
+            inner.sort_keys();
+        }
+    }
+    if let Some(Value::Object(build)) = m.get_mut("build") {
+        for key in ["args", "labels"] {
+            if let Some(Value::Object(inner)) = build.get_mut(key) {
+                inner.sort_keys();
+            }
+        }
+    }
+}
+
+fn ordered_root(mut root: Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    for key in ["name", "services", "networks", "volumes", "secrets", "configs", "models"] {
+        if let Some(v) = root.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    root.shift_remove("version");
+    root.shift_remove("include");
+    for (k, v) in root {
+        out.insert(k, v);
+    }
+    Value::Object(out)
+}
+
+type Typed = (
+    IndexMap<String, Service>,
+    IndexMap<String, super::model::Network>,
+    IndexMap<String, super::model::Volume>,
+);
+
+fn typed_view(tree: &Value) -> Result<Typed, String> {
+    fn section<T: serde::de::DeserializeOwned>(
+        tree: &Value,
+        kind: &str,
+    ) -> Result<IndexMap<String, T>, String> {
+        let mut out = IndexMap::new();
+        if let Some(Value::Object(items)) = tree.get(kind) {
+            for (k, v) in items {
+                let item: T = serde_json::from_value(v.clone())
+                    .map_err(|e| format!("{kind}.{k}: {e}"))?;
+                out.insert(k.clone(), item);
+            }
+        }
+        Ok(out)
+    }
+    let mut services: IndexMap<String, Service> = section(tree, "services")?;
+    for (name, svc) in services.iter_mut() {
+        svc.name = name.clone();
+    }
+    Ok((
+        services,
+        section(tree, "networks")?,
+        section(tree, "volumes")?,
+    ))
+}
+
+/// Writes every literal `$` back as `$$` (keys and values), the re-loadable `config` form.
+fn escape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Value::Object(m) => {
+            let old = std::mem::take(m);
+            for (k, mut val) in old {
+                escape_dollars(&mut val);
+                m.insert(k.replace('$', "$$"), val);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(clean(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert_eq!(clean(Path::new("/a/b/.")), PathBuf::from("/a/b"));
+    }
+
+    #[test]
+    fn dollars_are_escaped_in_keys_and_values() {
+        let mut v = json!({"${X}": "a$b", "k": ["$"]});
+        escape_dollars(&mut v);
+        assert_eq!(v, json!({"$${X}": "a$$b", "k": ["$$"]}));
+    }
+}
