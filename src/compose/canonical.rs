@@ -81,6 +81,20 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
             }
         }
     }
+    for (key, prefix) in [("secrets", Some("/run/secrets/")), ("configs", None)] {
+        if let Some(Value::Array(items)) = map.get_mut(key) {
+            for item in items.iter_mut() {
+                if let Value::String(source) = item {
+                    let mut m = Map::new();
+                    m.insert("source".into(), Value::String(source.clone()));
+                    if let Some(prefix) = prefix {
+                        m.insert("target".into(), Value::String(format!("{prefix}{source}")));
+                    }
+                    *item = Value::Object(m);
+                }
+            }
+        }
+    }
     if let Some(v) = map.get_mut("depends_on") {
         *v = depends_on(v, &at("depends_on"))?;
     }
@@ -596,7 +610,9 @@ pub fn volume(spec: &str) -> Result<Value, String> {
         if opts.iter().any(|o| *o == "nocopy") {
             v.insert("nocopy".into(), Value::Bool(true));
         }
-        m.insert("volume".into(), Value::Object(v));
+        if source.is_some() || !v.is_empty() {
+            m.insert("volume".into(), Value::Object(v));
+        }
     }
     Ok(Value::Object(m))
 }
@@ -682,6 +698,6 @@ mod tests {
             v("./s:/s:ro"),
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
-        assert_eq!(v("/anon"), r#"{"type":"volume","target":"/anon","volume":{}}"#);
+        assert_eq!(v("/anon"), r#"{"type":"volume","target":"/anon"}"#);
     }
 }

@@ -160,7 +160,7 @@ pub fn describe(err: &SubstError, path: &str, raw: &str) -> String {
             msg
         }
         SubstError::Invalid => format!(
-            "invalid interpolation format for {path}: \"{raw}\"; you may need to escape any $ with another $"
+            "invalid interpolation format for {path}.\nYou may need to escape any $ with another $.\n{raw}"
         ),
     }
 }

@@ -397,6 +397,21 @@ fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, String>) {
             }
         }
     }
+    if let Some(Value::Object(args)) = m.get_mut("build").and_then(|b| b.get_mut("args")) {
+        let old = std::mem::take(args);
+        for (k, v) in old {
+            match v {
+                Value::Null => {
+                    if let Some(val) = env.get(&k) {
+                        args.insert(k, Value::String(val.clone()));
+                    }
+                }
+                other => {
+                    args.insert(k, other);
+                }
+            }
+        }
+    }
     if let Some(Value::Array(files)) = m.get_mut("env_file") {
         for f in files {
             if let Some(Value::String(p)) = f.get_mut("path") {
@@ -644,7 +659,8 @@ fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value
             n.entry("default").or_insert_with(|| json!({}));
         }
     }
-    for kind in ["networks", "volumes"] {
+    drop_unused(root, services);
+    for kind in ["networks", "volumes", "secrets", "configs"] {
         let Some(Value::Object(items)) = root.get_mut(kind) else {
             continue;
         };
@@ -667,6 +683,48 @@ fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value
             }
         }
         items.sort_keys();
+    }
+}
+
+/// Drops networks, volumes, secrets and configs no enabled service uses (as `config` does).
+fn drop_unused(root: &mut Map<String, Value>, services: &Map<String, Value>) {
+    let mut used: HashMap<&str, HashSet<String>> = HashMap::new();
+    for svc in services.values() {
+        if let Some(Value::Object(nets)) = svc.get("networks") {
+            used.entry("networks")
+                .or_default()
+                .extend(nets.keys().cloned());
+        }
+        for kind in ["volumes", "secrets", "configs"] {
+            let Some(Value::Array(items)) = svc.get(kind) else {
+                continue;
+            };
+            for item in items {
+                if kind == "volumes" && item.get("type").and_then(Value::as_str) != Some("volume") {
+                    continue;
+                }
+                if let Some(src) = item.get("source").and_then(Value::as_str) {
+                    used.entry(kind).or_default().insert(src.to_string());
+                }
+            }
+        }
+        if let Some(Value::Array(items)) = svc.get("build").and_then(|b| b.get("secrets")) {
+            for item in items {
+                let src = item.as_str().or_else(|| item.get("source").and_then(Value::as_str));
+                if let Some(src) = src {
+                    used.entry("secrets").or_default().insert(src.to_string());
+                }
+            }
+        }
+    }
+    for kind in ["networks", "volumes", "secrets", "configs"] {
+        let keep = used.remove(kind).unwrap_or_default();
+        if let Some(Value::Object(items)) = root.get_mut(kind) {
+            items.retain(|k, _| keep.contains(k));
+            if items.is_empty() {
+                root.shift_remove(kind);
+            }
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
     };
     for key in root.keys() {
         if !key.starts_with("x-") && !TOP_LEVEL.contains(&key.as_str()) {
-            return fail(unknown("(root)", key, TOP_LEVEL));
+            return fail(unknown("", key, TOP_LEVEL));
         }
     }
     for kind in ["networks", "volumes", "secrets", "configs"] {
