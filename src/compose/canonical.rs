@@ -16,10 +16,14 @@ pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
     }
     for kind in ["networks", "volumes", "secrets", "configs"] {
         if let Some(Value::Object(items)) = root.get_mut(kind) {
-            for (_, item) in items.iter_mut() {
+            for (key, item) in items.iter_mut() {
                 if item.is_null() {
                     *item = json!({});
                 }
+                if let Some(v) = item.get_mut("labels") {
+                    *v = key_value_map(v, false, &format!("{kind}.{key}.labels"))?;
+                }
+                cast_bool(item.get_mut("external"));
             }
         }
     }

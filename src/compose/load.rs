@@ -571,20 +571,14 @@ fn apply_profiles(
         })
         .map(|(k, _)| k.clone())
         .collect();
-    // Services named on the command line are enabled, and so is what they depend on.
-    let mut todo: Vec<String> = opts.services.clone();
-    while let Some(name) = todo.pop() {
-        if let Some(svc) = services.get(&name) {
-            if keep.insert(name.clone()) || opts.services.contains(&name) {
-                todo.extend(
-                    depends(svc)
-                        .into_iter()
-                        .map(|(d, _)| d)
-                        .filter(|d| !keep.contains(d)),
-                );
-            }
-        }
-    }
+    // Services named on the command line are enabled (their dependencies are not: Docker
+    // Compose then reports the missing dependency).
+    keep.extend(
+        opts.services
+            .iter()
+            .filter(|s| services.contains_key(*s))
+            .cloned(),
+    );
     let disabled: Vec<String> = services
         .keys()
         .filter(|k| !keep.contains(*k))
@@ -593,16 +587,11 @@ fn apply_profiles(
     for d in &disabled {
         services.shift_remove(d);
     }
-    for (name, svc) in services.iter_mut() {
+    // A dependency that is not required may point at a disabled service; it stays listed.
+    for (name, svc) in services.iter() {
         for (dep, required) in depends(svc) {
-            if keep.contains(&dep) {
-                continue;
-            }
-            if required {
+            if required && !keep.contains(&dep) {
                 return Err(undefined_dependency(name, &dep));
-            }
-            if let Some(Value::Object(d)) = svc.get_mut("depends_on") {
-                d.shift_remove(&dep);
             }
         }
     }
