@@ -63,7 +63,14 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
         let service = s.clone();
         map.insert("extends".into(), json!({ "service": service }));
     }
-    for key in ["dns", "dns_search", "tmpfs", "env_file", "label_file", "profiles"] {
+    for key in [
+        "dns",
+        "dns_search",
+        "tmpfs",
+        "env_file",
+        "label_file",
+        "profiles",
+    ] {
         if let Some(Value::String(s)) = map.get(key) {
             let one = s.clone();
             map.insert(key.into(), json!([one]));
@@ -129,7 +136,8 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
         }
         for key in ["interval", "timeout", "start_period", "start_interval"] {
             if let Some(v) = hc.get_mut(key) {
-                *v = duration(v).map_err(|e| format!("{}: {e}", at(&format!("healthcheck.{key}"))))?;
+                *v = duration(v)
+                    .map_err(|e| format!("{}: {e}", at(&format!("healthcheck.{key}"))))?;
             }
         }
         cast_int(hc.get_mut("retries"));
@@ -144,11 +152,170 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
             .collect();
         map.insert("extra_hosts".into(), Value::Array(list));
     }
-    for key in ["tty", "stdin_open", "privileged", "read_only", "init", "oom_kill_disable"] {
+    for key in [
+        "tty",
+        "stdin_open",
+        "privileged",
+        "read_only",
+        "init",
+        "oom_kill_disable",
+    ] {
         cast_bool(map.get_mut(key));
     }
-    cast_int(map.get_mut("scale"));
+    typed_scalars(map).map_err(|e| format!("services.{name}.{e}"))?;
     Ok(())
+}
+
+const INT_KEYS: &[&str] = &[
+    "scale",
+    "cpu_shares",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "mem_swappiness",
+    "oom_score_adj",
+    "pids_limit",
+];
+const BYTE_KEYS: &[&str] = &["mem_limit", "mem_reservation", "memswap_limit", "shm_size"];
+
+/// Casts the attributes compose-go holds as numbers, byte counts or structured lists.
+fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
+    for key in INT_KEYS {
+        cast_int(map.get_mut(*key));
+    }
+    cast_float(map.get_mut("cpus"));
+    for key in BYTE_KEYS {
+        if let Some(v) = map.get_mut(*key) {
+            *v = bytes(v).map_err(|e| format!("{key}: {e}"))?;
+        }
+    }
+    if let Some(Value::Object(build)) = map.get_mut("build") {
+        if let Some(v) = build.get_mut("shm_size") {
+            *v = bytes(v).map_err(|e| format!("build.shm_size: {e}"))?;
+        }
+    }
+    if let Some(Value::Array(vols)) = map.get_mut("volumes") {
+        for v in vols.iter_mut() {
+            if let Some(size) = v.get_mut("tmpfs").and_then(|t| t.get_mut("size")) {
+                *size = bytes(size).map_err(|e| format!("volumes.tmpfs.size: {e}"))?;
+            }
+        }
+    }
+    if let Some(v) = map.get_mut("sysctls") {
+        *v = key_value_map(v, false, "sysctls")?;
+    }
+    if let Some(Value::Array(hosts)) = map.get_mut("extra_hosts") {
+        for h in hosts.iter_mut() {
+            if let Value::String(s) = h {
+                if !s.contains('=') {
+                    if let Some((host, ip)) = s.split_once(':') {
+                        *s = format!("{host}={ip}");
+                    }
+                }
+            }
+        }
+        hosts.sort_by_key(scalar_string);
+    }
+    if let Some(Value::Array(devices)) = map.get_mut("devices") {
+        for d in devices.iter_mut() {
+            if let Value::String(spec) = d {
+                *d = device(spec);
+            }
+        }
+    }
+    if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
+        cast_int(deploy.get_mut("replicas"));
+        deploy.entry("resources").or_insert_with(|| json!({}));
+        deploy.entry("placement").or_insert_with(|| json!({}));
+        if let Some(Value::Object(res)) = deploy.get_mut("resources") {
+            for part in ["limits", "reservations"] {
+                let Some(Value::Object(r)) = res.get_mut(part) else {
+                    continue;
+                };
+                cast_float(r.get_mut("cpus"));
+                cast_int(r.get_mut("pids"));
+                if let Some(v) = r.get_mut("memory") {
+                    *v = bytes(v).map_err(|e| format!("deploy.resources.{part}.memory: {e}"))?;
+                }
+                if let Some(Value::Array(devs)) = r.get_mut("devices") {
+                    for dev in devs.iter_mut() {
+                        if let Some(c) = dev.get_mut("count") {
+                            if c.as_str() == Some("all") {
+                                *c = Value::from(-1);
+                            } else {
+                                cast_int(Some(c));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cast_float(v: Option<&mut Value>) {
+    if let Some(v) = v {
+        if let Some(f) = v.as_str().and_then(|s| s.trim().parse::<f64>().ok()) {
+            if let Some(n) = serde_json::Number::from_f64(f) {
+                *v = Value::Number(n);
+            }
+        }
+    }
+}
+
+/// `/dev/a[:/dev/b[:perm]]` → `{source, target, permissions}`.
+fn device(spec: &str) -> Value {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, target, perms) = match parts.as_slice() {
+        [s] => (*s, *s, "rwm"),
+        [s, t] => (*s, *t, "rwm"),
+        [s, t, p, ..] => (*s, *t, *p),
+        [] => (spec, spec, "rwm"),
+    };
+    json!({ "source": source, "target": target, "permissions": perms })
+}
+
+/// A byte count as compose-go prints it: a decimal string ("64m" → "67108864").
+fn bytes(v: &Value) -> Result<Value, String> {
+    let n = match v {
+        Value::Number(n) => return Ok(Value::String(n.to_string())),
+        Value::String(s) => parse_bytes(s).ok_or_else(|| format!("invalid size {s:?}"))?,
+        Value::Null => return Ok(Value::Null),
+        other => return Err(format!("invalid size {other}")),
+    };
+    Ok(Value::String(n.to_string()))
+}
+
+/// go-units `RAMInBytes`: a number with an optional binary unit (b, k, m, g, t, p; "kb" etc.).
+pub fn parse_bytes(s: &str) -> Option<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().ok()?;
+    let unit = unit.trim();
+    let unit = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(unit);
+    let mult: f64 = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024f64.powi(2),
+        "g" => 1024f64.powi(3),
+        "t" => 1024f64.powi(4),
+        "p" => 1024f64.powi(5),
+        _ => return None,
+    };
+    Some((num * mult) as i64)
 }
 
 fn strings(words: Vec<String>) -> Value {
@@ -234,10 +401,7 @@ fn depends_on(v: &Value, at: &str) -> Result<Value, String> {
                 }
             }
         }
-        m.insert(
-            "required".into(),
-            req.cloned().unwrap_or(Value::Bool(true)),
-        );
+        m.insert("required".into(), req.cloned().unwrap_or(Value::Bool(true)));
         Value::Object(m)
     };
     match v {
@@ -411,7 +575,9 @@ pub fn format_go_duration(ns: i128) -> String {
 
 fn duration(v: &Value) -> Result<Value, String> {
     let ns = match v {
-        Value::String(s) => parse_go_duration(s).ok_or_else(|| format!("invalid duration {s:?}"))?,
+        Value::String(s) => {
+            parse_go_duration(s).ok_or_else(|| format!("invalid duration {s:?}"))?
+        }
         Value::Number(n) if n.as_i64() == Some(0) => 0,
         Value::Null => return Ok(Value::Null),
         other => return Err(format!("invalid duration {other}")),
@@ -591,7 +757,7 @@ pub fn volume(spec: &str) -> Result<Value, String> {
     }
     m.insert("target".into(), Value::String(target.into()));
     let opts: Vec<&str> = mode.map(|m| m.split(',').collect()).unwrap_or_default();
-    if opts.iter().any(|o| *o == "ro") {
+    if opts.contains(&"ro") {
         m.insert("read_only".into(), Value::Bool(true));
     }
     if bind {
@@ -611,7 +777,7 @@ pub fn volume(spec: &str) -> Result<Value, String> {
         m.insert("bind".into(), Value::Object(b));
     } else {
         let mut v = Map::new();
-        if opts.iter().any(|o| *o == "nocopy") {
+        if opts.contains(&"nocopy") {
             v.insert("nocopy".into(), Value::Bool(true));
         }
         if source.is_some() || !v.is_empty() {
@@ -646,6 +812,21 @@ mod tests {
     }
 
     #[test]
+    fn byte_sizes() {
+        let cases = [
+            ("64m", 67108864),
+            ("1g", 1073741824),
+            ("1.5g", 1610612736),
+            ("1000", 1000),
+            ("10kb", 10240),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_bytes(input), Some(want), "input {input}");
+        }
+        assert_eq!(parse_bytes("12x"), None);
+    }
+
+    #[test]
     fn shell_words() {
         let cases: [(&str, &[&str]); 4] = [
             ("run --port 1", &["run", "--port", "1"]),
@@ -662,7 +843,10 @@ mod tests {
     #[test]
     fn ports_table() {
         let p = |s: &str| serde_json::to_string(&parse_port(s).unwrap()).unwrap();
-        assert_eq!(p("3000"), r#"[{"mode":"ingress","target":3000,"protocol":"tcp"}]"#);
+        assert_eq!(
+            p("3000"),
+            r#"[{"mode":"ingress","target":3000,"protocol":"tcp"}]"#
+        );
         assert_eq!(parse_port("3001-3003").unwrap().len(), 3);
         assert_eq!(
             p("127.0.0.1:5000:5000/udp"),

@@ -75,7 +75,10 @@ fn read_value<'a>(s: &'a str, key: &str) -> Result<(Raw, &'a str), String> {
         let end = body
             .find('\'')
             .ok_or_else(|| format!("unterminated quoted value for {key}"))?;
-        return Ok((Raw::Single(body[..end].to_string()), skip_line(&body[end..])));
+        return Ok((
+            Raw::Single(body[..end].to_string()),
+            skip_line(&body[end..]),
+        ));
     }
     if let Some(body) = s.strip_prefix('"') {
         let bytes = body.as_bytes();

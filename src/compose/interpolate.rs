@@ -175,8 +175,7 @@ pub fn interpolate_tree(
 ) -> Result<(), String> {
     match value {
         Value::String(s) => {
-            let new =
-                substitute(s, lookup, unset).map_err(|e| describe(&e, &path.join("."), s))?;
+            let new = substitute(s, lookup, unset).map_err(|e| describe(&e, &path.join("."), s))?;
             *s = new;
         }
         Value::Array(items) => {

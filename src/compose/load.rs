@@ -151,7 +151,11 @@ fn config_files(opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
 fn discover(cwd: &Path) -> Result<Vec<PathBuf>, String> {
     let mut dir = Some(cwd);
     while let Some(d) = dir {
-        if let Some(found) = DEFAULT_FILES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+        if let Some(found) = DEFAULT_FILES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file())
+        {
             let mut files = vec![found.clone()];
             let stem = found
                 .file_name()
@@ -215,8 +219,8 @@ fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
 }
 
 fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("open {}: {e}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("open {}: {e}", file.display()))?;
     let (mut tree, tags) = yaml::parse(&text, file)?;
     if ctx.interpolate {
         let env = std::mem::take(&mut ctx.env);
@@ -257,7 +261,9 @@ fn resolve_service(
         return Err(format!("circular reference with extends in service {name}"));
     }
     let Some(svc) = tree.get("services").and_then(|s| s.get(name)).cloned() else {
-        return Err(format!("cannot extend service \"{name}\": service not found"));
+        return Err(format!(
+            "cannot extend service \"{name}\": service not found"
+        ));
     };
     let Some(ext) = svc.get("extends").cloned() else {
         return Ok(svc);
@@ -508,9 +514,48 @@ fn service_defaults(svc: &mut Value) {
     if !m.contains_key("network_mode") && !m.contains_key("networks") {
         m.insert("networks".into(), json!({ "default": null }));
     }
+    implicit_dependencies(m);
     if let Some(Value::Object(build)) = m.get_mut("build") {
         if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
             build.insert("dockerfile".into(), Value::String("Dockerfile".into()));
+        }
+    }
+}
+
+/// Services reached through `links`, `volumes_from` and `service:` modes become dependencies
+/// that restart with their target, as in compose-go.
+fn implicit_dependencies(m: &mut Map<String, Value>) {
+    let mut names: Vec<String> = Vec::new();
+    for key in ["links", "volumes_from"] {
+        if let Some(Value::Array(items)) = m.get(key) {
+            for item in items.iter().filter_map(Value::as_str) {
+                if item.starts_with("container:") {
+                    continue;
+                }
+                names.push(item.split(':').next().unwrap_or(item).to_string());
+            }
+        }
+    }
+    for key in ["network_mode", "ipc", "pid"] {
+        if let Some(target) = m
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|s| s.strip_prefix("service:"))
+        {
+            names.push(target.to_string());
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    let deps = m
+        .entry("depends_on")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(d) = deps {
+        for n in names {
+            d.entry(n).or_insert_with(
+                || json!({ "condition": "service_started", "restart": true, "required": true }),
+            );
         }
     }
 }
@@ -532,7 +577,10 @@ fn undefined_dependency(svc: &str, dep: &str) -> String {
     format!("service \"{svc}\" depends on undefined service \"{dep}\": invalid compose project")
 }
 
-fn check_dependencies(services: &Map<String, Value>, known: &Map<String, Value>) -> Result<(), String> {
+fn check_dependencies(
+    services: &Map<String, Value>,
+    known: &Map<String, Value>,
+) -> Result<(), String> {
     for (name, svc) in services {
         for (dep, _) in depends(svc) {
             if !known.contains_key(&dep) {
@@ -599,7 +647,10 @@ fn apply_profiles(
 }
 
 /// Every network and named volume a service uses must be declared (or be `default`).
-fn check_references(services: &Map<String, Value>, root: &Map<String, Value>) -> Result<(), String> {
+fn check_references(
+    services: &Map<String, Value>,
+    root: &Map<String, Value>,
+) -> Result<(), String> {
     let declared = |kind: &str, key: &str| {
         root.get(kind)
             .and_then(Value::as_object)
@@ -667,7 +718,7 @@ fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value
                 };
                 m.insert("name".into(), Value::String(name));
             }
-            if kind == "networks" && !external {
+            if kind == "networks" {
                 m.entry("ipam").or_insert_with(|| json!({}));
             }
         }
@@ -699,7 +750,9 @@ fn drop_unused(root: &mut Map<String, Value>, services: &Map<String, Value>) {
         }
         if let Some(Value::Array(items)) = svc.get("build").and_then(|b| b.get("secrets")) {
             for item in items {
-                let src = item.as_str().or_else(|| item.get("source").and_then(Value::as_str));
+                let src = item
+                    .as_str()
+                    .or_else(|| item.get("source").and_then(Value::as_str));
                 if let Some(src) = src {
                     used.entry("secrets").or_default().insert(src.to_string());
                 }
@@ -721,7 +774,14 @@ fn drop_unused(root: &mut Map<String, Value>, services: &Map<String, Value>) {
 fn sort_maps(svc: &mut Value) {
     let Value::Object(m) = svc else { return };
     m.sort_keys();
-    for key in ["environment", "labels", "depends_on", "networks", "annotations", "sysctls"] {
+    for key in [
+        "environment",
+        "labels",
+        "depends_on",
+        "networks",
+        "annotations",
+        "sysctls",
+    ] {
         if let Some(Value::Object(inner)) = m.get_mut(key) {
             inner.sort_keys();
         }
@@ -737,7 +797,9 @@ fn sort_maps(svc: &mut Value) {
 
 fn ordered_root(mut root: Map<String, Value>) -> Value {
     let mut out = Map::new();
-    for key in ["name", "services", "networks", "volumes", "secrets", "configs", "models"] {
+    for key in [
+        "name", "services", "networks", "volumes", "secrets", "configs", "models",
+    ] {
         if let Some(v) = root.shift_remove(key) {
             out.insert(key.into(), v);
         }
@@ -764,8 +826,8 @@ fn typed_view(tree: &Value) -> Result<Typed, String> {
         let mut out = IndexMap::new();
         if let Some(Value::Object(items)) = tree.get(kind) {
             for (k, v) in items {
-                let item: T = serde_json::from_value(v.clone())
-                    .map_err(|e| format!("{kind}.{k}: {e}"))?;
+                let item: T =
+                    serde_json::from_value(v.clone()).map_err(|e| format!("{kind}.{k}: {e}"))?;
                 out.insert(k.clone(), item);
             }
         }

@@ -34,12 +34,8 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "ports"] => Rule::Unique(port_key),
         ["services", _, "volumes"] => Rule::Unique(volume_key),
         ["services", _, "env_file"] => Rule::Unique(env_file_key),
-        [
-            "services",
-            _,
-            "dns" | "dns_search" | "dns_opt" | "expose" | "cap_add" | "cap_drop" | "profiles"
-            | "tmpfs" | "links" | "extra_hosts",
-        ] => Rule::Unique(plain_key),
+        ["services", _, "dns" | "dns_search" | "dns_opt" | "expose" | "cap_add" | "cap_drop" | "profiles"
+        | "tmpfs" | "links" | "extra_hosts"] => Rule::Unique(plain_key),
         ["services", _, "networks", _, "aliases"] => Rule::Unique(plain_key),
         _ => Rule::Merge,
     }
@@ -50,11 +46,7 @@ fn plain_key(v: &Value) -> String {
 }
 
 fn port_key(v: &Value) -> String {
-    let f = |k: &str, d: &str| {
-        v.get(k)
-            .map(scalar_string)
-            .unwrap_or_else(|| d.to_string())
-    };
+    let f = |k: &str, d: &str| v.get(k).map(scalar_string).unwrap_or_else(|| d.to_string());
     format!(
         "{}:{}:{}/{}",
         f("host_ip", "0.0.0.0"),
@@ -168,7 +160,11 @@ mod tests {
     #[test]
     fn merge_rules_one_key_at_a_time() {
         let cases = [
-            (json!({"image": "a"}), json!({"image": "b"}), json!({"image": "b"})),
+            (
+                json!({"image": "a"}),
+                json!({"image": "b"}),
+                json!({"image": "b"}),
+            ),
             (
                 json!({"command": ["a", "b"]}),
                 json!({"command": ["c"]}),
@@ -211,7 +207,11 @@ mod tests {
             ),
         ];
         for (base, overlay, want) in cases {
-            assert_eq!(merged(base.clone(), overlay.clone()), want, "{base} + {overlay}");
+            assert_eq!(
+                merged(base.clone(), overlay.clone()),
+                want,
+                "{base} + {overlay}"
+            );
         }
     }
 
@@ -233,6 +233,9 @@ mod tests {
             &mut vec![],
             &tags,
         );
-        assert_eq!(base, json!({"services": {"s": {"ports": [2], "image": "x"}}}));
+        assert_eq!(
+            base,
+            json!({"services": {"s": {"ports": [2], "image": "x"}}})
+        );
     }
 }

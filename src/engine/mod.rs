@@ -265,8 +265,10 @@ pub trait Engine: Send + Sync + 'static {
     /// Everything labelled with `project` (containers incl. stopped, networks, volumes), one list
     /// call each.
     fn snapshot(&self, project: &str) -> impl Future<Output = Result<Snapshot>> + Send;
-    fn inspect_image(&self, reference: &str)
-        -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
+    fn inspect_image(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
     /// Builds an image; `on_line` gets each line of build output as it arrives.
     fn build(
         &self,
@@ -300,10 +302,17 @@ pub trait Engine: Send + Sync + 'static {
         aliases: &[String],
     ) -> impl Future<Output = Result<()>> + Send;
     fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
-    fn stop_container(&self, id: &str, timeout: Option<Duration>)
-        -> impl Future<Output = Result<()>> + Send;
-    fn remove_container(&self, id: &str, force: bool, volumes: bool)
-        -> impl Future<Output = Result<()>> + Send;
+    fn stop_container(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn remove_container(
+        &self,
+        id: &str,
+        force: bool,
+        volumes: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn rename_container(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
     fn inspect_container(&self, id: &str) -> impl Future<Output = Result<ContainerState>> + Send;
     /// Blocks until the container exits, returning its exit code.
