@@ -2,7 +2,7 @@
 //! interpolate, validate, canonicalise, extends) → merge → name → paths → env_file →
 //! defaults → profiles → typed model.
 
-use super::canonical::{canonicalize_file, canonicalize_service};
+use super::canonical::{canonicalize_file, canonicalize_service, scalar_string};
 use super::interpolate::{interpolate_tree, unset_warning};
 use super::merge::{merge, strip_resets, Tags};
 use super::model::{Project, Service};
@@ -71,15 +71,11 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         apply_env_files(svc, &ctx)?;
         service_defaults(svc);
     }
-    for kind in ["secrets", "configs"] {
-        if let Some(Value::Object(items)) = root.get_mut(kind) {
-            for (_, item) in items.iter_mut() {
-                if let Some(Value::String(f)) = item.get_mut("file") {
-                    *f = absolute(f, &working_dir, &ctx.env);
-                }
-            }
-        }
-    }
+    let mut resources = Value::Object(root);
+    resolve_resource_files(&mut resources, &working_dir, &ctx.env);
+    let Value::Object(mut root) = resources else {
+        return Err("top-level object must be a mapping".into());
+    };
 
     let mut all_profiles: Vec<String> = services
         .values()
@@ -193,17 +189,25 @@ fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>
     } else {
         opts.env_files.iter().map(|f| opts.cwd.join(f)).collect()
     };
+    env_from_files(&files, &opts.environ)
+}
+
+/// Reads dotenv files in order and overlays `outer` (the shell wins over the files).
+fn env_from_files(
+    files: &[PathBuf],
+    outer: &HashMap<String, String>,
+) -> Result<HashMap<String, String>, String> {
     let mut env: HashMap<String, String> = HashMap::new();
     for file in files {
-        let text = std::fs::read_to_string(&file)
+        let text = std::fs::read_to_string(file)
             .map_err(|e| format!("couldn't read env file {}: {e}", file.display()))?;
-        let lookup = |k: &str| opts.environ.get(k).or_else(|| env.get(k)).cloned();
+        let lookup = |k: &str| outer.get(k).or_else(|| env.get(k)).cloned();
         let mut unset = Vec::new();
         let vars = dotenv::parse(&text, &lookup, &mut unset)
             .map_err(|e| format!("failed to read {}: {e}", file.display()))?;
         env.extend(vars);
     }
-    env.extend(opts.environ.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(outer.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(env)
 }
 
@@ -215,7 +219,118 @@ fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
     canonicalize_file(&mut tree.0)?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
     apply_extends(&mut tree.0, &dir, ctx, &mut Vec::new())?;
+    apply_include(&mut tree.0, &dir, ctx)?;
     Ok((tree.0, tags))
+}
+
+/// Loads each `include` entry as its own small project (own directory and `.env`, paths made
+/// absolute there) and adds its resources; redefining an imported service is an error.
+fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Result<(), String> {
+    let Value::Object(root) = tree else {
+        return Ok(());
+    };
+    let entries = match root.shift_remove("include") {
+        Some(Value::Array(e)) => e,
+        Some(Value::Null) | None => return Ok(()),
+        Some(_) => return Err("include must be a list".into()),
+    };
+    for entry in entries {
+        let (paths, project_dir, env_files) = match &entry {
+            Value::String(p) => (vec![p.clone()], None, Vec::new()),
+            Value::Object(m) => {
+                let paths = match m.get("path") {
+                    Some(Value::String(p)) => vec![p.clone()],
+                    Some(Value::Array(ps)) => ps.iter().map(scalar_string).collect(),
+                    _ => return Err("include entry needs a path".into()),
+                };
+                let env_files = match m.get("env_file") {
+                    Some(Value::String(p)) => vec![p.clone()],
+                    Some(Value::Array(ps)) => ps.iter().map(scalar_string).collect(),
+                    _ => Vec::new(),
+                };
+                let pd = m
+                    .get("project_directory")
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                (paths, pd, env_files)
+            }
+            _ => return Err("include entries must be strings or mappings".into()),
+        };
+        let files: Vec<PathBuf> = paths.iter().map(|p| clean(&dir.join(p))).collect();
+        let Some(first) = files.first() else { continue };
+        let sub_dir = match project_dir {
+            Some(pd) => clean(&dir.join(pd)),
+            None => first.parent().unwrap_or(Path::new("/")).to_path_buf(),
+        };
+        let env_files: Vec<PathBuf> = if env_files.is_empty() {
+            Some(sub_dir.join(".env"))
+                .filter(|p| p.is_file())
+                .into_iter()
+                .collect()
+        } else {
+            env_files.iter().map(|p| clean(&dir.join(p))).collect()
+        };
+        let mut sub = Ctx {
+            env: env_from_files(&env_files, &ctx.env)?,
+            interpolate: ctx.interpolate,
+            unset: std::mem::take(&mut ctx.unset),
+        };
+        let mut included = Value::Object(Map::new());
+        for f in &files {
+            if !f.is_file() {
+                return Err(format!("open {}: no such file or directory", f.display()));
+            }
+            let (one, tags) = read_file(f, &mut sub)?;
+            merge(&mut included, one, &mut Vec::new(), &tags);
+            strip_resets(&mut included, &tags);
+        }
+        ctx.unset = sub.unset;
+        if let Some(Value::Object(services)) = included.get_mut("services") {
+            for (_, svc) in services.iter_mut() {
+                resolve_paths(svc, &sub_dir, &sub.env);
+            }
+        }
+        resolve_resource_files(&mut included, &sub_dir, &sub.env);
+        for kind in ["services", "networks", "volumes", "secrets", "configs"] {
+            let Some(Value::Object(items)) = included.get_mut(kind).map(Value::take) else {
+                continue;
+            };
+            let target = root
+                .entry(kind)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if target.is_null() {
+                *target = Value::Object(Map::new());
+            }
+            let Value::Object(target) = target else {
+                continue;
+            };
+            for (k, v) in items {
+                match target.get(&k) {
+                    Some(existing) if kind == "services" && *existing != v => {
+                        return Err(format!("services.{k} conflicts with imported resource"));
+                    }
+                    Some(_) => {}
+                    None => {
+                        target.insert(k, v);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes `file:` of top-level secrets and configs absolute.
+fn resolve_resource_files(root: &mut Value, base: &Path, env: &HashMap<String, String>) {
+    for kind in ["secrets", "configs"] {
+        if let Some(Value::Object(items)) = root.get_mut(kind) {
+            for (_, item) in items.iter_mut() {
+                if let Some(Value::String(f)) = item.get_mut("file") {
+                    *f = absolute(f, base, env);
+                }
+            }
+        }
+    }
 }
 
 fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
@@ -422,6 +537,17 @@ fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, String>) {
         for f in files {
             if let Some(Value::String(p)) = f.get_mut("path") {
                 *p = absolute(p, base, env);
+            }
+        }
+    }
+    if let Some(Value::Array(watch)) = m.get_mut("develop").and_then(|d| d.get_mut("watch")) {
+        for w in watch.iter_mut() {
+            if let Some(Value::String(p)) = w.get_mut("path") {
+                *p = absolute(p, base, env);
+            }
+            if let Value::Object(w) = w {
+                w.entry("exec")
+                    .or_insert_with(|| json!({ "command": null }));
             }
         }
     }
