@@ -27,7 +27,11 @@ fn main() {
             for w in &project.warnings {
                 eprintln!("WARN[0000] {w}");
             }
-            print!("{}", render_json(&project));
+            if std::env::var("MLS_YAML").is_ok() {
+                print!("{}", mls::compose::render_yaml(&project));
+            } else {
+                print!("{}", render_json(&project));
+            }
         }
         Err(e) => {
             eprintln!("{e}");

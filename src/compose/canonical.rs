@@ -141,6 +141,24 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
             }
         }
         cast_int(hc.get_mut("retries"));
+        // compose-go's field order, so YAML output lists them as Docker Compose does.
+        let order = [
+            "test",
+            "timeout",
+            "interval",
+            "retries",
+            "start_period",
+            "start_interval",
+            "disable",
+        ];
+        let mut sorted = Map::new();
+        for key in order {
+            if let Some(v) = hc.shift_remove(key) {
+                sorted.insert(key.into(), v);
+            }
+        }
+        sorted.append(hc);
+        *hc = sorted;
     }
     if let Some(v) = map.get_mut("stop_grace_period") {
         *v = duration(v).map_err(|e| format!("{}: {e}", at("stop_grace_period")))?;

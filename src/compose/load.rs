@@ -643,7 +643,8 @@ fn service_defaults(svc: &mut Value) {
     implicit_dependencies(m);
     if let Some(Value::Object(build)) = m.get_mut("build") {
         if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
-            build.insert("dockerfile".into(), Value::String("Dockerfile".into()));
+            let at = usize::from(build.contains_key("context"));
+            build.shift_insert(at, "dockerfile".into(), Value::String("Dockerfile".into()));
         }
     }
 }
@@ -842,7 +843,7 @@ fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value
                 } else {
                     format!("{project}_{key}")
                 };
-                m.insert("name".into(), Value::String(name));
+                m.shift_insert(0, "name".into(), Value::String(name));
             }
             if kind == "networks" {
                 m.entry("ipam").or_insert_with(|| json!({}));
