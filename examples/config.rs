@@ -19,6 +19,7 @@ fn main() {
             "--project-directory" => opts.project_directory = Some(PathBuf::from(value())),
             "--env-file" => opts.env_files.push(PathBuf::from(value())),
             "--profile" => opts.profiles.push(value()),
+            "--no-interpolate" => opts.no_interpolate = true,
             other => opts.services.push(other.to_string()),
         }
     }

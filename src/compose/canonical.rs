@@ -23,6 +23,15 @@ pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
                 if let Some(v) = item.get_mut("labels") {
                     *v = key_value_map(v, false, &format!("{kind}.{key}.labels"))?;
                 }
+                // Legacy `external: {name: x}` means `external: true, name: x`.
+                if let Some(Value::Object(ext)) = item.get("external").cloned() {
+                    if let Value::Object(m) = item {
+                        m.insert("external".into(), Value::Bool(true));
+                        if let Some(n) = ext.get("name") {
+                            m.insert("name".into(), n.clone());
+                        }
+                    }
+                }
                 cast_bool(item.get_mut("external"));
             }
         }

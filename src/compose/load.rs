@@ -68,8 +68,8 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     };
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
-        apply_env_files(svc, &ctx)?;
-        service_defaults(svc);
+        apply_env_files(svc, &mut ctx)?;
+        service_defaults(svc, ctx.interpolate);
     }
     let mut resources = Value::Object(root);
     resolve_resource_files(&mut resources, &working_dir, &ctx.env);
@@ -87,9 +87,17 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     all_profiles.dedup();
 
     check_dependencies(&services, &services)?;
+    for (name, svc) in &services {
+        if svc.get("image").is_none() && svc.get("build").is_none() && svc.get("provider").is_none()
+        {
+            return Err(format!(
+                "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
+            ));
+        }
+    }
     let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
     check_references(&services, &root)?;
-    resource_defaults(&mut root, &services, &name);
+    resource_defaults(&mut root, &services, &name, ctx.interpolate);
 
     services.sort_keys();
     for (_, svc) in services.iter_mut() {
@@ -100,7 +108,11 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
 
     let typed = typed_view(&tree)?;
     let mut escaped = tree;
-    escape_dollars(&mut escaped);
+    // Interpolation turned `$$` into `$`; write it back so the output loads again. Without
+    // interpolation the values still hold their original `$$`.
+    if ctx.interpolate {
+        escape_dollars(&mut escaped);
+    }
     let warnings = ctx.unset.iter().map(|n| unset_warning(n)).collect();
     Ok(Project {
         name,
@@ -571,7 +583,7 @@ fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, String>) {
 }
 
 /// Merges `env_file` contents under `environment` and drops `env_file`.
-fn apply_env_files(svc: &mut Value, ctx: &Ctx) -> Result<(), String> {
+fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
     let Value::Object(m) = svc else { return Ok(()) };
     let files = match m.shift_remove("env_file") {
         Some(Value::Array(f)) => f,
@@ -599,11 +611,8 @@ fn apply_env_files(svc: &mut Value, ctx: &Ctx) -> Result<(), String> {
             }
         };
         let lookup = |k: &str| ctx.env.get(k).cloned();
-        let mut unset = Vec::new();
-        let vars = dotenv::parse(&text, &lookup, &mut unset)
+        let vars = dotenv::parse(&text, &lookup, &mut ctx.unset)
             .map_err(|e| format!("failed to read {path}: {e}"))?;
-        // Interpolation warnings for env files are reported like the compose file's own.
-        let _ = unset;
         from_files.extend(vars);
     }
     let mut env = Map::new();
@@ -633,10 +642,14 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn service_defaults(svc: &mut Value) {
+/// Defaults Docker Compose fills in. Without interpolation (`config --no-interpolate`) it
+/// leaves unset commands out, and so do we.
+fn service_defaults(svc: &mut Value, interpolated: bool) {
     let Value::Object(m) = svc else { return };
-    m.entry("command").or_insert(Value::Null);
-    m.entry("entrypoint").or_insert(Value::Null);
+    if interpolated {
+        m.entry("command").or_insert(Value::Null);
+        m.entry("entrypoint").or_insert(Value::Null);
+    }
     if !m.contains_key("network_mode") && !m.contains_key("networks") {
         m.insert("networks".into(), json!({ "default": null }));
     }
@@ -812,7 +825,12 @@ fn check_references(
 }
 
 /// Default network when used, and engine-side names for networks and volumes.
-fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value>, project: &str) {
+fn resource_defaults(
+    root: &mut Map<String, Value>,
+    services: &Map<String, Value>,
+    project: &str,
+    interpolated: bool,
+) {
     let uses_default = services.values().any(|s| {
         s.get("networks")
             .and_then(Value::as_object)
@@ -845,7 +863,7 @@ fn resource_defaults(root: &mut Map<String, Value>, services: &Map<String, Value
                 };
                 m.shift_insert(0, "name".into(), Value::String(name));
             }
-            if kind == "networks" {
+            if kind == "networks" && interpolated {
                 m.entry("ipam").or_insert_with(|| json!({}));
             }
         }
