@@ -332,8 +332,18 @@ fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Result<(), Stri
     Ok(())
 }
 
-/// Makes `file:` of top-level secrets and configs absolute.
+/// Makes `file:` of top-level secrets and configs, and relative local volume devices, absolute.
 fn resolve_resource_files(root: &mut Value, base: &Path, env: &HashMap<String, String>) {
+    if let Some(Value::Object(vols)) = root.get_mut("volumes") {
+        for (_, vol) in vols.iter_mut() {
+            let device = vol.get_mut("driver_opts").and_then(|o| o.get_mut("device"));
+            if let Some(Value::String(d)) = device {
+                if d.starts_with('.') {
+                    *d = absolute(d, base, env);
+                }
+            }
+        }
+    }
     for kind in ["secrets", "configs"] {
         if let Some(Value::Object(items)) = root.get_mut(kind) {
             for (_, item) in items.iter_mut() {
@@ -1008,6 +1018,175 @@ fn escape_dollars(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `files` into a fresh temp dir and loads with `tweak` applied to the options.
+    fn load_files(
+        files: &[(&str, &str)],
+        tweak: impl FnOnce(&mut LoadOptions),
+    ) -> (tempfile::TempDir, Result<Project, String>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        let mut opts = LoadOptions {
+            cwd: dir.path().to_path_buf(),
+            ..LoadOptions::default()
+        };
+        tweak(&mut opts);
+        let r = load_inner(&opts);
+        (dir, r)
+    }
+
+    #[test]
+    fn discovers_file_in_parent_with_override() {
+        let (_d, p) = load_files(
+            &[
+                ("proj/compose.yaml", "services:\n  a:\n    image: one\n"),
+                (
+                    "proj/compose.override.yaml",
+                    "services:\n  a:\n    image: two\n",
+                ),
+                ("proj/sub/deeper/.keep", ""),
+            ],
+            |o| o.cwd = o.cwd.join("proj/sub/deeper"),
+        );
+        let p = p.unwrap();
+        assert_eq!(p.name, "proj");
+        assert_eq!(p.config_files.len(), 2);
+        assert_eq!(p.services["a"].image.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn compose_file_variable_and_project_name_sources() {
+        let files = [
+            ("a.yaml", "name: from-file\nservices:\n  a:\n    image: x\n"),
+            ("b.yaml", "services:\n  b:\n    image: y\n"),
+        ];
+        let (_d, p) = load_files(&files, |o| {
+            o.environ
+                .insert("COMPOSE_FILE".into(), "a.yaml:b.yaml".into());
+        });
+        let p = p.unwrap();
+        assert_eq!(p.name, "from-file");
+        assert_eq!(service_names(&p), ["a", "b"]);
+        let (_d, p) = load_files(&files, |o| {
+            o.files = vec!["a.yaml".into()];
+            o.environ
+                .insert("COMPOSE_PROJECT_NAME".into(), "env-name".into());
+        });
+        assert_eq!(p.unwrap().name, "env-name");
+        let (_d, p) = load_files(&files, |o| {
+            o.files = vec!["a.yaml".into()];
+            o.project_name = Some("Bad".into());
+        });
+        assert!(p.unwrap_err().contains("invalid project name \"Bad\""));
+    }
+
+    fn service_names(p: &Project) -> Vec<&str> {
+        p.services.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn profiles_enable_by_flag_env_or_service_name() {
+        let compose =
+            "services:\n  a:\n    image: a\n  dbg:\n    image: d\n    profiles: [debug]\n";
+        let files = [("compose.yaml", compose)];
+        let cases: [(&str, fn(&mut LoadOptions), &[&str]); 4] = [
+            ("none", |_| {}, &["a"]),
+            ("flag", |o| o.profiles = vec!["debug".into()], &["a", "dbg"]),
+            (
+                "env",
+                |o| {
+                    o.environ
+                        .insert("COMPOSE_PROFILES".into(), "x,debug".into());
+                },
+                &["a", "dbg"],
+            ),
+            ("named", |o| o.services = vec!["dbg".into()], &["a", "dbg"]),
+        ];
+        for (label, tweak, want) in cases {
+            let (_d, p) = load_files(&files, tweak);
+            let p = p.unwrap();
+            assert_eq!(service_names(&p), want, "{label}");
+            assert_eq!(p.all_profiles, ["debug"], "{label}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let cases = [
+            ("services:\n  a:\n    image: [x\n", "compose.yaml:"),
+            (
+                "services:\n  a:\n    image: x\n    healtcheck: {}\n",
+                "did you mean `healthcheck`?",
+            ),
+            (
+                "services:\n  a:\n    image: ${NOPE:?set it}\n",
+                "error while interpolating services.a.image: required variable NOPE is missing a value: set it",
+            ),
+            (
+                "services:\n  a:\n    image: x\n    depends_on: [b]\n",
+                "service \"a\" depends on undefined service \"b\": invalid compose project",
+            ),
+            (
+                "services:\n  a:\n    image: x\n    networks: [nope]\n",
+                "refers to undefined network nope",
+            ),
+            ("services:\n  a:\n    command: x\n", "neither an image nor a build context"),
+        ];
+        for (text, want) in cases {
+            let (_d, r) = load_files(&[("compose.yaml", text)], |_| {});
+            let err = r.err().unwrap_or_default();
+            assert!(err.contains(want), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn extends_from_other_file_resolves_its_paths_there() {
+        let (d, p) = load_files(
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  app:\n    extends:\n      file: lib/base.yaml\n      service: base\n    environment:\n      B: child\n",
+                ),
+                (
+                    "lib/base.yaml",
+                    "services:\n  base:\n    build: .\n    environment:\n      A: base\n      B: base\n",
+                ),
+            ],
+            |_| {},
+        );
+        let p = p.unwrap();
+        let app = &p.services["app"];
+        let ctx = app.build.as_ref().map(|b| b.context.clone());
+        assert_eq!(
+            ctx,
+            Some(d.path().join("lib").to_string_lossy().into_owned())
+        );
+        assert_eq!(app.environment["A"].as_deref(), Some("base"));
+        assert_eq!(app.environment["B"].as_deref(), Some("child"));
+    }
+
+    #[test]
+    fn unset_variables_warn_and_typed_model_is_unescaped() {
+        let (_d, p) = load_files(
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    image: x${MISSING}\n    command: echo $$HOME\n",
+            )],
+            |_| {},
+        );
+        let p = p.unwrap();
+        assert_eq!(
+            p.warnings,
+            ["The \"MISSING\" variable is not set. Defaulting to a blank string."]
+        );
+        let cmd = p.services["a"].command.clone().unwrap_or_default();
+        assert_eq!(cmd, ["echo", "$HOME"]);
+        assert_eq!(p.tree["services"]["a"]["command"][1], "$$HOME");
+    }
 
     #[test]
     fn clean_paths() {
