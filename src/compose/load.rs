@@ -1093,7 +1093,8 @@ mod tests {
         let compose =
             "services:\n  a:\n    image: a\n  dbg:\n    image: d\n    profiles: [debug]\n";
         let files = [("compose.yaml", compose)];
-        let cases: [(&str, fn(&mut LoadOptions), &[&str]); 4] = [
+        type Tweak = fn(&mut LoadOptions);
+        let cases: [(&str, Tweak, &[&str]); 4] = [
             ("none", |_| {}, &["a"]),
             ("flag", |o| o.profiles = vec!["debug".into()], &["a", "dbg"]),
             (
