@@ -32,7 +32,8 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "command" | "entrypoint"] => Rule::Replace,
         ["services", _, "healthcheck", "test"] => Rule::Replace,
         ["services", _, "ports"] => Rule::Unique(port_key),
-        ["services", _, "volumes"] => Rule::Unique(volume_key),
+        ["services", _, "volumes" | "devices"] => Rule::Unique(volume_key),
+        ["services", _, "secrets" | "configs"] => Rule::Unique(mount_key),
         ["services", _, "env_file"] => Rule::Unique(env_file_key),
         ["services", _, "dns" | "dns_search" | "dns_opt" | "expose" | "cap_add" | "cap_drop" | "profiles"
         | "tmpfs" | "links" | "extra_hosts"] => Rule::Unique(plain_key),
@@ -58,6 +59,14 @@ fn port_key(v: &Value) -> String {
 
 fn volume_key(v: &Value) -> String {
     v.get("target").map(scalar_string).unwrap_or_default()
+}
+
+/// Secrets and configs are one per target; a short `configs` entry targets `/<source>`.
+fn mount_key(v: &Value) -> String {
+    match v.get("target").map(scalar_string) {
+        Some(t) => t,
+        None => format!("/{}", v.get("source").map(scalar_string).unwrap_or_default()),
+    }
 }
 
 fn env_file_key(v: &Value) -> String {
