@@ -5,11 +5,20 @@
 use super::model::Project;
 use serde_json::{Map, Value};
 
-/// The project as `docker compose config --format json` prints it.
+/// The project as `docker compose config --format json` prints it: top-level keys sorted,
+/// HTML-sensitive characters escaped like Go's encoder, and no trailing newline.
 pub fn render_json(project: &Project) -> String {
-    let mut out = serde_json::to_string_pretty(&project.tree).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
+    let mut tree = project.tree.clone();
+    if let Value::Object(root) = &mut tree {
+        root.sort_keys();
+    }
+    let out = serde_json::to_string_pretty(&tree).unwrap_or_else(|_| "{}".into());
+    // Go's encoder escapes these inside strings; outside strings JSON never contains them.
+    out.replace('&', "\\u0026")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 /// The project as `docker compose config` prints it (YAML, in go-yaml's style: sequences
