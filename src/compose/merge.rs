@@ -65,7 +65,10 @@ fn volume_key(v: &Value) -> String {
 fn mount_key(v: &Value) -> String {
     match v.get("target").map(scalar_string) {
         Some(t) => t,
-        None => format!("/{}", v.get("source").map(scalar_string).unwrap_or_default()),
+        None => format!(
+            "/{}",
+            v.get("source").map(scalar_string).unwrap_or_default()
+        ),
     }
 }
 

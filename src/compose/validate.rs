@@ -120,6 +120,7 @@ pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
             Some(_) => return fail(format!("{kind} must be a mapping")),
         }
     }
+    check_nested(root).or_else(fail)?;
     let services = match root.get("services") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Object(s)) => s,
@@ -134,6 +135,94 @@ pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
         for key in svc.keys() {
             if !key.starts_with("x-") && !SERVICE_KEYS.contains(&key.as_str()) {
                 return fail(unknown(&format!("services.{name}"), key, SERVICE_KEYS));
+            }
+        }
+    }
+    Ok(())
+}
+
+const HEALTHCHECK_KEYS: &[&str] = &[
+    "disable",
+    "interval",
+    "retries",
+    "test",
+    "timeout",
+    "start_period",
+    "start_interval",
+];
+
+const BUILD_KEYS: &[&str] = &[
+    "context",
+    "dockerfile",
+    "dockerfile_inline",
+    "entitlements",
+    "args",
+    "ssh",
+    "labels",
+    "cache_from",
+    "cache_to",
+    "no_cache",
+    "additional_contexts",
+    "network",
+    "provenance",
+    "sbom",
+    "pull",
+    "target",
+    "shm_size",
+    "extra_hosts",
+    "isolation",
+    "privileged",
+    "secrets",
+    "tags",
+    "ulimits",
+    "platforms",
+];
+
+const NETWORK_KEYS: &[&str] = &[
+    "name",
+    "driver",
+    "driver_opts",
+    "ipam",
+    "external",
+    "internal",
+    "enable_ipv4",
+    "enable_ipv6",
+    "attachable",
+    "labels",
+];
+
+const VOLUME_KEYS: &[&str] = &["name", "driver", "driver_opts", "external", "labels"];
+
+/// Known keys of nested mappings users often mistype.
+fn check_nested(root: &serde_json::Map<String, Value>) -> Result<(), String> {
+    let check = |at: String, v: Option<&Value>, known: &[&str]| -> Result<(), String> {
+        if let Some(Value::Object(m)) = v {
+            for key in m.keys() {
+                if !key.starts_with("x-") && !known.contains(&key.as_str()) {
+                    return Err(unknown(&at, key, known));
+                }
+            }
+        }
+        Ok(())
+    };
+    if let Some(Value::Object(services)) = root.get("services") {
+        for (name, svc) in services {
+            check(
+                format!("services.{name}.healthcheck"),
+                svc.get("healthcheck"),
+                HEALTHCHECK_KEYS,
+            )?;
+            check(
+                format!("services.{name}.build"),
+                svc.get("build"),
+                BUILD_KEYS,
+            )?;
+        }
+    }
+    for (kind, known) in [("networks", NETWORK_KEYS), ("volumes", VOLUME_KEYS)] {
+        if let Some(Value::Object(items)) = root.get(kind) {
+            for (name, item) in items {
+                check(format!("{kind}.{name}"), Some(item), known)?;
             }
         }
     }
@@ -191,6 +280,16 @@ mod tests {
         assert!(!err.contains("did you mean"), "{err}");
         let ok = json!({"x-common": 1, "services": {"web": {"x-note": 1, "image": "a"}}});
         assert!(validate_file(&ok, Path::new("c.yaml")).is_ok());
+    }
+
+    #[test]
+    fn nested_keys_are_checked() {
+        let tree = json!({"services": {"web": {"image": "x", "healthcheck": {"intervall": "1s"}}}});
+        let err = validate_file(&tree, Path::new("c.yaml")).unwrap_err();
+        assert!(
+            err.ends_with("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
+            "{err}"
+        );
     }
 
     #[test]
