@@ -54,6 +54,7 @@ fn project(services: Vec<Service>) -> Project {
         disabled_services: vec![],
         tree: serde_json::json!({}),
         warnings: vec![],
+        all_profiles: vec![],
     }
 }
 

@@ -258,6 +258,7 @@ mod tests {
             disabled_services: vec![],
             tree: serde_json::Value::Null,
             warnings: vec![],
+            all_profiles: vec![],
         }
     }
 

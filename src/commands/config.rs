@@ -24,10 +24,7 @@ pub fn config(ctx: &Ctx, args: &ConfigArgs) -> Result<()> {
                 .map(|s| crate::plan::image_ref(&project, s)),
         )
     } else if args.profiles {
-        let mut all: Vec<String> = compose::all_profiles(&project);
-        all.sort();
-        all.dedup();
-        lines(all.iter())
+        lines(project.all_profiles.iter())
     } else if let Some(which) = &args.hash {
         let names: Vec<&String> = if which == "*" {
             project.services.keys().collect()

@@ -1,9 +1,25 @@
 //! PURE compose loader: files → untyped tree → interpolate → merge → canonicalise → typed model.
 //! Nothing here touches the engine, the terminal or async runtimes.
 
+mod canonical;
+#[cfg(test)]
+mod conformance_tests;
+mod dotenv;
+mod interpolate;
+mod load;
+mod merge;
 pub mod model;
+pub mod project_name;
+mod render;
+mod validate;
+mod yaml;
 
+pub use canonical::{format_go_duration, parse_go_duration, shell_split};
+pub use load::load;
 pub use model::*;
+pub use render::{
+    image_names, profile_names, render_json, render_yaml, service_names, volume_names,
+};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -43,26 +59,4 @@ impl LoadError {
             message: message.into(),
         }
     }
-}
-
-/// Loads a project the way Docker Compose v2 does.
-pub fn load(_opts: &LoadOptions) -> Result<Project, LoadError> {
-    Err(LoadError::new("loader not implemented yet"))
-}
-
-/// TEMPORARY until the loader lands: rendering of the canonical tree.
-pub fn render_json(project: &Project) -> String {
-    serde_json::to_string_pretty(&project.tree).unwrap_or_default() + "\n"
-}
-/// TEMPORARY until the loader lands.
-pub fn render_yaml(project: &Project) -> String {
-    serde_yaml::to_string(&project.tree).unwrap_or_default()
-}
-/// TEMPORARY until the loader lands.
-pub fn all_profiles(project: &Project) -> Vec<String> {
-    project
-        .services
-        .values()
-        .flat_map(|s| s.profiles.clone())
-        .collect()
 }

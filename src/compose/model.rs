@@ -26,8 +26,10 @@ pub struct Project {
     pub disabled_services: Vec<String>,
     /// The canonical tree, in Docker Compose's `config` shape (with `$` still escaped as `$$`).
     pub tree: serde_json::Value,
-    /// Things worth telling the user that did not stop loading (unset variables, ...).
+    /// Non-fatal problems found while loading (unset variables), in Docker Compose's words.
     pub warnings: Vec<String>,
+    /// Every profile named by any service, enabled or not, sorted (`config --profiles`).
+    pub all_profiles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

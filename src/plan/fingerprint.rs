@@ -13,7 +13,7 @@ pub fn build_args(build: &Build, environ: &HashMap<String, String>) -> BTreeMap<
         .args
         .iter()
         .filter_map(|(k, v)| match v {
-            Some(v) => Some((k.clone(), super::spec::unescape_dollars(v))),
+            Some(v) => Some((k.clone(), v.clone())),
             None => environ.get(k).map(|v| (k.clone(), v.clone())),
         })
         .collect()

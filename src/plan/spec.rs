@@ -129,15 +129,10 @@ fn environment(service: &Service, environ: &HashMap<String, String>) -> Vec<Stri
         .environment
         .iter()
         .filter_map(|(k, v)| match v {
-            Some(v) => Some(format!("{k}={}", unescape_dollars(v))),
+            Some(v) => Some(format!("{k}={v}")),
             None => environ.get(k).map(|v| format!("{k}={v}")),
         })
         .collect()
-}
-
-/// The canonical model keeps `$$` as written by `config`; containers receive a single `$`.
-pub fn unescape_dollars(s: &str) -> String {
-    s.replace("$$", "$")
 }
 
 fn healthcheck(service: &Service) -> Option<HealthSpec> {
@@ -154,13 +149,7 @@ fn healthcheck(service: &Service) -> Option<HealthSpec> {
             .map(|d| d.as_nanos() as i64)
     };
     Some(HealthSpec {
-        test: hc
-            .test
-            .clone()
-            .unwrap_or_default()
-            .iter()
-            .map(|s| unescape_dollars(s))
-            .collect(),
+        test: hc.test.clone().unwrap_or_default(),
         interval_ns: ns(&hc.interval),
         timeout_ns: ns(&hc.timeout),
         start_period_ns: ns(&hc.start_period),

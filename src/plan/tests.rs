@@ -62,6 +62,7 @@ fn project() -> Project {
         disabled_services: vec![],
         tree: json!({"services": {"api": {"image": null, "command": null}, "web": {"image": "example/web:1"}}}),
         warnings: vec![],
+        all_profiles: vec![],
     }
 }
 

@@ -1,0 +1,918 @@
+//! Short syntax → long syntax, per file and before merging, so merge rules compare like with
+//! like: ports, volumes, depends_on, env_file, environment/labels lists, string commands,
+//! healthcheck tests and Go-style durations.
+
+use serde_json::{json, Map, Value};
+
+/// Canonicalises every service of one file's tree, and the top-level resources.
+pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
+    if let Some(Value::Object(services)) = root.get_mut("services") {
+        for (name, svc) in services.iter_mut() {
+            if svc.is_null() {
+                *svc = json!({});
+            }
+            canonicalize_service(name, svc)?;
+        }
+    }
+    for kind in ["networks", "volumes", "secrets", "configs"] {
+        if let Some(Value::Object(items)) = root.get_mut(kind) {
+            for (key, item) in items.iter_mut() {
+                if item.is_null() {
+                    *item = json!({});
+                }
+                if let Some(v) = item.get_mut("labels") {
+                    *v = key_value_map(v, false, &format!("{kind}.{key}.labels"))?;
+                }
+                // Legacy `external: {name: x}` means `external: true, name: x`.
+                if let Some(Value::Object(ext)) = item.get("external").cloned() {
+                    if let Value::Object(m) = item {
+                        m.insert("external".into(), Value::Bool(true));
+                        if let Some(n) = ext.get("name") {
+                            m.insert("name".into(), n.clone());
+                        }
+                    }
+                }
+                cast_bool(item.get_mut("external"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Canonicalises one service mapping in place.
+pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
+    let Value::Object(map) = svc else {
+        return Err(format!("services.{name} must be a mapping"));
+    };
+    let at = |key: &str| format!("services.{name}.{key}");
+    for key in ["command", "entrypoint"] {
+        if let Some(Value::String(s)) = map.get(key) {
+            let words = shell_split(s).map_err(|e| format!("{}: {e}", at(key)))?;
+            map.insert(key.into(), strings(words));
+        }
+    }
+    if let Some(Value::String(s)) = map.get("build") {
+        let ctx = s.clone();
+        map.insert("build".into(), json!({ "context": ctx }));
+    }
+    if let Some(Value::Object(build)) = map.get_mut("build") {
+        for key in ["args", "labels"] {
+            if let Some(v) = build.get_mut(key) {
+                *v = key_value_map(v, key == "args", &at(&format!("build.{key}")))?;
+            }
+        }
+    }
+    if let Some(v) = map.get_mut("environment") {
+        *v = key_value_map(v, true, &at("environment"))?;
+    }
+    if let Some(v) = map.get_mut("labels") {
+        *v = key_value_map(v, false, &at("labels"))?;
+    }
+    if let Some(Value::String(s)) = map.get("extends") {
+        let service = s.clone();
+        map.insert("extends".into(), json!({ "service": service }));
+    }
+    for key in [
+        "dns",
+        "dns_search",
+        "tmpfs",
+        "env_file",
+        "label_file",
+        "profiles",
+    ] {
+        if let Some(Value::String(s)) = map.get(key) {
+            let one = s.clone();
+            map.insert(key.into(), json!([one]));
+        }
+    }
+    if let Some(Value::Array(items)) = map.get_mut("env_file") {
+        for item in items.iter_mut() {
+            if let Value::String(path) = item {
+                *item = json!({ "path": path.clone(), "required": true });
+            } else if let Value::Object(m) = item {
+                m.entry("required").or_insert(Value::Bool(true));
+            }
+        }
+    }
+    if let Some(Value::Array(items)) = map.get_mut("expose") {
+        for item in items.iter_mut() {
+            if let Value::Number(n) = item {
+                *item = Value::String(n.to_string());
+            }
+        }
+    }
+    for (key, prefix) in [("secrets", Some("/run/secrets/")), ("configs", None)] {
+        if let Some(Value::Array(items)) = map.get_mut(key) {
+            for item in items.iter_mut() {
+                if let Value::String(source) = item {
+                    let mut m = Map::new();
+                    m.insert("source".into(), Value::String(source.clone()));
+                    if let Some(prefix) = prefix {
+                        m.insert("target".into(), Value::String(format!("{prefix}{source}")));
+                    }
+                    *item = Value::Object(m);
+                }
+            }
+        }
+    }
+    if let Some(v) = map.get_mut("depends_on") {
+        *v = depends_on(v, &at("depends_on"))?;
+    }
+    if let Some(Value::Array(items)) = map.get("networks") {
+        let mut nets = Map::new();
+        for item in items {
+            let n = item
+                .as_str()
+                .ok_or_else(|| format!("{} must be a list of strings", at("networks")))?;
+            nets.insert(n.to_string(), Value::Null);
+        }
+        map.insert("networks".into(), Value::Object(nets));
+    }
+    if let Some(v) = map.get_mut("ports") {
+        *v = ports(v, &at("ports"))?;
+    }
+    if let Some(Value::Array(items)) = map.get_mut("volumes") {
+        for item in items.iter_mut() {
+            if let Value::String(s) = item {
+                *item = volume(s).map_err(|e| format!("{}: {e}", at("volumes")))?;
+            }
+        }
+    }
+    if let Some(Value::Object(hc)) = map.get_mut("healthcheck") {
+        if let Some(Value::String(s)) = hc.get("test") {
+            let cmd = s.clone();
+            hc.insert("test".into(), json!(["CMD-SHELL", cmd]));
+        }
+        for key in ["interval", "timeout", "start_period", "start_interval"] {
+            if let Some(v) = hc.get_mut(key) {
+                *v = duration(v)
+                    .map_err(|e| format!("{}: {e}", at(&format!("healthcheck.{key}"))))?;
+            }
+        }
+        cast_int(hc.get_mut("retries"));
+        // compose-go's field order, so YAML output lists them as Docker Compose does.
+        let order = [
+            "test",
+            "timeout",
+            "interval",
+            "retries",
+            "start_period",
+            "start_interval",
+            "disable",
+        ];
+        let mut sorted = Map::new();
+        for key in order {
+            if let Some(v) = hc.shift_remove(key) {
+                sorted.insert(key.into(), v);
+            }
+        }
+        sorted.append(hc);
+        *hc = sorted;
+    }
+    if let Some(v) = map.get_mut("stop_grace_period") {
+        *v = duration(v).map_err(|e| format!("{}: {e}", at("stop_grace_period")))?;
+    }
+    if let Some(Value::Object(hosts)) = map.get("extra_hosts") {
+        let list: Vec<Value> = hosts
+            .iter()
+            .map(|(k, v)| Value::String(format!("{k}={}", scalar_string(v))))
+            .collect();
+        map.insert("extra_hosts".into(), Value::Array(list));
+    }
+    for key in [
+        "tty",
+        "stdin_open",
+        "privileged",
+        "read_only",
+        "init",
+        "oom_kill_disable",
+    ] {
+        cast_bool(map.get_mut(key));
+    }
+    typed_scalars(map).map_err(|e| format!("services.{name}.{e}"))?;
+    Ok(())
+}
+
+const INT_KEYS: &[&str] = &[
+    "scale",
+    "cpu_shares",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "mem_swappiness",
+    "oom_score_adj",
+    "pids_limit",
+];
+const BYTE_KEYS: &[&str] = &["mem_limit", "mem_reservation", "memswap_limit", "shm_size"];
+
+/// Casts the attributes compose-go holds as numbers, byte counts or structured lists.
+fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
+    for key in INT_KEYS {
+        cast_int(map.get_mut(*key));
+    }
+    cast_float(map.get_mut("cpus"));
+    for key in BYTE_KEYS {
+        if let Some(v) = map.get_mut(*key) {
+            *v = bytes(v).map_err(|e| format!("{key}: {e}"))?;
+        }
+    }
+    if let Some(Value::Object(build)) = map.get_mut("build") {
+        if let Some(v) = build.get_mut("shm_size") {
+            *v = bytes(v).map_err(|e| format!("build.shm_size: {e}"))?;
+        }
+    }
+    if let Some(Value::Array(vols)) = map.get_mut("volumes") {
+        for v in vols.iter_mut() {
+            if let Some(size) = v.get_mut("tmpfs").and_then(|t| t.get_mut("size")) {
+                *size = bytes(size).map_err(|e| format!("volumes.tmpfs.size: {e}"))?;
+            }
+        }
+    }
+    if let Some(v) = map.get_mut("sysctls") {
+        *v = key_value_map(v, false, "sysctls")?;
+    }
+    if let Some(Value::Array(hosts)) = map.get_mut("extra_hosts") {
+        for h in hosts.iter_mut() {
+            if let Value::String(s) = h {
+                if !s.contains('=') {
+                    if let Some((host, ip)) = s.split_once(':') {
+                        *s = format!("{host}={ip}");
+                    }
+                }
+            }
+        }
+        hosts.sort_by_key(scalar_string);
+    }
+    if let Some(Value::Array(devices)) = map.get_mut("devices") {
+        for d in devices.iter_mut() {
+            if let Value::String(spec) = d {
+                *d = device(spec);
+            }
+        }
+    }
+    if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
+        cast_int(deploy.get_mut("replicas"));
+        deploy.entry("resources").or_insert_with(|| json!({}));
+        deploy.entry("placement").or_insert_with(|| json!({}));
+        if let Some(Value::Object(res)) = deploy.get_mut("resources") {
+            for part in ["limits", "reservations"] {
+                let Some(Value::Object(r)) = res.get_mut(part) else {
+                    continue;
+                };
+                cast_float(r.get_mut("cpus"));
+                cast_int(r.get_mut("pids"));
+                if let Some(v) = r.get_mut("memory") {
+                    *v = bytes(v).map_err(|e| format!("deploy.resources.{part}.memory: {e}"))?;
+                }
+                if let Some(Value::Array(devs)) = r.get_mut("devices") {
+                    for dev in devs.iter_mut() {
+                        if let Some(c) = dev.get_mut("count") {
+                            if c.as_str() == Some("all") {
+                                *c = Value::from(-1);
+                            } else {
+                                cast_int(Some(c));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cast_float(v: Option<&mut Value>) {
+    if let Some(v) = v {
+        if let Some(f) = v.as_str().and_then(|s| s.trim().parse::<f64>().ok()) {
+            if let Some(n) = serde_json::Number::from_f64(f) {
+                *v = Value::Number(n);
+            }
+        }
+    }
+}
+
+/// `/dev/a[:/dev/b[:perm]]` → `{source, target, permissions}`.
+fn device(spec: &str) -> Value {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, target, perms) = match parts.as_slice() {
+        [s] => (*s, *s, "rwm"),
+        [s, t] => (*s, *t, "rwm"),
+        [s, t, p, ..] => (*s, *t, *p),
+        [] => (spec, spec, "rwm"),
+    };
+    json!({ "source": source, "target": target, "permissions": perms })
+}
+
+/// A byte count as compose-go prints it: a decimal string ("64m" → "67108864").
+fn bytes(v: &Value) -> Result<Value, String> {
+    let n = match v {
+        Value::Number(n) => return Ok(Value::String(n.to_string())),
+        Value::String(s) => parse_bytes(s).ok_or_else(|| format!("invalid size {s:?}"))?,
+        Value::Null => return Ok(Value::Null),
+        other => return Err(format!("invalid size {other}")),
+    };
+    Ok(Value::String(n.to_string()))
+}
+
+/// go-units `RAMInBytes`: a number with an optional binary unit (b, k, m, g, t, p; "kb" etc.).
+pub fn parse_bytes(s: &str) -> Option<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().ok()?;
+    let unit = unit.trim();
+    let unit = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(unit);
+    let mult: f64 = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024f64.powi(2),
+        "g" => 1024f64.powi(3),
+        "t" => 1024f64.powi(4),
+        "p" => 1024f64.powi(5),
+        _ => return None,
+    };
+    Some((num * mult) as i64)
+}
+
+fn strings(words: Vec<String>) -> Value {
+    Value::Array(words.into_iter().map(Value::String).collect())
+}
+
+fn cast_bool(v: Option<&mut Value>) {
+    if let Some(v) = v {
+        if let Some(b) = v.as_str().and_then(parse_bool) {
+            *v = Value::Bool(b);
+        }
+    }
+}
+
+fn cast_int(v: Option<&mut Value>) {
+    if let Some(v) = v {
+        if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
+            *v = Value::from(n);
+        }
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "on" => Some(true),
+        "false" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// The string form of a YAML scalar as compose writes it in key/value lists.
+pub fn scalar_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `["K=V", "K"]` or `{K: V}` → `{K: "V"}`. A bare `K` maps to null when `null_for_bare`
+/// (environment, build args: "take it from the environment"), else to "".
+fn key_value_map(v: &Value, null_for_bare: bool, at: &str) -> Result<Value, String> {
+    let mut out = Map::new();
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let s = scalar_string(item);
+                match s.split_once('=') {
+                    Some((k, val)) => out.insert(k.to_string(), Value::String(val.to_string())),
+                    None if null_for_bare => out.insert(s, Value::Null),
+                    None => out.insert(s, Value::String(String::new())),
+                };
+            }
+        }
+        Value::Object(m) => {
+            for (k, val) in m {
+                let val = match val {
+                    Value::Null if null_for_bare => Value::Null,
+                    other => Value::String(scalar_string(other)),
+                };
+                out.insert(k.clone(), val);
+            }
+        }
+        Value::Null => {}
+        _ => return Err(format!("{at} must be a mapping or a list")),
+    }
+    Ok(Value::Object(out))
+}
+
+fn depends_on(v: &Value, at: &str) -> Result<Value, String> {
+    let mut out = Map::new();
+    let full = |cond: Option<&Value>, req: Option<&Value>, rest: Option<&Map<String, Value>>| {
+        let mut m = Map::new();
+        m.insert(
+            "condition".into(),
+            cond.cloned()
+                .unwrap_or_else(|| Value::String("service_started".into())),
+        );
+        if let Some(rest) = rest {
+            for (k, v) in rest {
+                if k != "condition" && k != "required" {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        m.insert("required".into(), req.cloned().unwrap_or(Value::Bool(true)));
+        Value::Object(m)
+    };
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let name = item
+                    .as_str()
+                    .ok_or_else(|| format!("{at} must be a list of service names"))?;
+                out.insert(name.to_string(), full(None, None, None));
+            }
+        }
+        Value::Object(m) => {
+            for (name, dep) in m {
+                let dep = dep.as_object();
+                out.insert(
+                    name.clone(),
+                    full(
+                        dep.and_then(|d| d.get("condition")),
+                        dep.and_then(|d| d.get("required")),
+                        dep,
+                    ),
+                );
+            }
+        }
+        _ => return Err(format!("{at} must be a mapping or a list")),
+    }
+    Ok(Value::Object(out))
+}
+
+/// Splits a command line like a POSIX shell would, without expansions (go-shellwords rules).
+pub fn shell_split(s: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' | '\r' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => cur.push(ch),
+                        None => return Err(format!("invalid command line string: {s:?}")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(n @ ('"' | '\\' | '$' | '`')) => cur.push(n),
+                            Some(n) => {
+                                cur.push('\\');
+                                cur.push(n);
+                            }
+                            None => return Err(format!("invalid command line string: {s:?}")),
+                        },
+                        Some(ch) => cur.push(ch),
+                        None => return Err(format!("invalid command line string: {s:?}")),
+                    }
+                }
+            }
+            other => {
+                in_word = true;
+                cur.push(other);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// Parses a Go duration ("1m30s", "500ms", "1.5h") into nanoseconds.
+pub fn parse_go_duration(s: &str) -> Option<i128> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(0);
+    }
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += n * mult;
+        rest = &rest[unit_len..];
+    }
+    Some(total.round() as i128)
+}
+
+/// Formats nanoseconds like Go's `time.Duration.String()`.
+pub fn format_go_duration(ns: i128) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    let neg = ns < 0;
+    let ns = ns.abs();
+    let sign = if neg { "-" } else { "" };
+    let frac = |value: i128, unit: i128| -> String {
+        let whole = value / unit;
+        let mut rem = value % unit;
+        if rem == 0 {
+            return whole.to_string();
+        }
+        let mut digits = String::new();
+        let mut u = unit;
+        while rem > 0 && u > 1 {
+            u /= 10;
+            digits.push(char::from(b'0' + (rem / u) as u8));
+            rem %= u;
+        }
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    };
+    if ns < 1_000 {
+        return format!("{sign}{ns}ns");
+    }
+    if ns < 1_000_000 {
+        return format!("{sign}{}µs", frac(ns, 1_000));
+    }
+    if ns < 1_000_000_000 {
+        return format!("{sign}{}ms", frac(ns, 1_000_000));
+    }
+    let hours = ns / 3_600_000_000_000;
+    let mins = (ns / 60_000_000_000) % 60;
+    let secs = ns % 60_000_000_000;
+    let mut out = sign.to_string();
+    if hours > 0 {
+        out.push_str(&format!("{hours}h"));
+    }
+    if hours > 0 || mins > 0 {
+        out.push_str(&format!("{mins}m"));
+    }
+    out.push_str(&format!("{}s", frac(secs, 1_000_000_000)));
+    out
+}
+
+fn duration(v: &Value) -> Result<Value, String> {
+    let ns = match v {
+        Value::String(s) => {
+            parse_go_duration(s).ok_or_else(|| format!("invalid duration {s:?}"))?
+        }
+        Value::Number(n) if n.as_i64() == Some(0) => 0,
+        Value::Null => return Ok(Value::Null),
+        other => return Err(format!("invalid duration {other}")),
+    };
+    Ok(Value::String(format_go_duration(ns)))
+}
+
+fn ports(v: &Value, at: &str) -> Result<Value, String> {
+    let Value::Array(items) = v else {
+        return Err(format!("{at} must be a list"));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::Number(n) => {
+                let spec = n.to_string();
+                out.extend(parse_port(&spec).map_err(|e| format!("{at}: {e}"))?);
+            }
+            Value::String(s) => out.extend(parse_port(s).map_err(|e| format!("{at}: {e}"))?),
+            Value::Object(m) => out.push(long_port(m)),
+            _ => return Err(format!("{at} contains an invalid entry")),
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// Long-syntax port in compose-go's field order, with defaults filled in.
+fn long_port(m: &Map<String, Value>) -> Value {
+    let mut p = Map::new();
+    if let Some(name) = m.get("name") {
+        p.insert("name".into(), name.clone());
+    }
+    p.insert(
+        "mode".into(),
+        m.get("mode")
+            .cloned()
+            .unwrap_or_else(|| Value::String("ingress".into())),
+    );
+    if let Some(ip) = m.get("host_ip") {
+        p.insert("host_ip".into(), ip.clone());
+    }
+    let mut target = m.get("target").cloned().unwrap_or(Value::Null);
+    cast_int(Some(&mut target));
+    p.insert("target".into(), target);
+    match m.get("published") {
+        Some(Value::Number(n)) => {
+            p.insert("published".into(), Value::String(n.to_string()));
+        }
+        Some(Value::String(s)) if !s.is_empty() => {
+            p.insert("published".into(), Value::String(s.clone()));
+        }
+        _ => {}
+    }
+    p.insert(
+        "protocol".into(),
+        m.get("protocol")
+            .cloned()
+            .unwrap_or_else(|| Value::String("tcp".into())),
+    );
+    for (k, v) in m {
+        if !p.contains_key(k) && k != "published" {
+            p.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(p)
+}
+
+fn port_range(s: &str) -> Result<(u32, u32), String> {
+    let num = |t: &str| {
+        t.parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 65535)
+            .ok_or_else(|| format!("invalid port {t:?}"))
+    };
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (num(a)?, num(b)?);
+            if b < a {
+                return Err(format!("invalid port range {s:?}"));
+            }
+            Ok((a, b))
+        }
+        None => {
+            let n = num(s)?;
+            Ok((n, n))
+        }
+    }
+}
+
+/// Expands a short port spec (`[ip:][host[-host]:]container[-container][/proto]`) into
+/// long-syntax entries, one per container port (go-connections `ParsePortSpec`).
+pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
+    let (rest, proto) = match spec.rsplit_once('/') {
+        Some((r, p)) => (r, p),
+        None => (spec, "tcp"),
+    };
+    let (ip, rest) = if let Some(after) = rest.strip_prefix('[') {
+        let close = after
+            .find(']')
+            .ok_or_else(|| format!("invalid port {spec:?}"))?;
+        let tail = after[close + 1..]
+            .strip_prefix(':')
+            .ok_or_else(|| format!("invalid port {spec:?}"))?;
+        (after[..close].to_string(), tail)
+    } else {
+        let parts: Vec<&str> = rest.split(':').collect();
+        match parts.len() {
+            1 | 2 => (String::new(), rest),
+            3 => {
+                let cut = rest.find(':').unwrap_or(0);
+                (parts[0].to_string(), &rest[cut + 1..])
+            }
+            _ => return Err(format!("invalid port {spec:?}")),
+        }
+    };
+    let (host, container) = match rest.rsplit_once(':') {
+        Some((h, c)) => (h, c),
+        None => ("", rest),
+    };
+    let (c_start, c_end) = port_range(container)?;
+    let host_range = if host.is_empty() {
+        None
+    } else {
+        Some(port_range(host)?)
+    };
+    if let Some((h_start, h_end)) = host_range {
+        if h_end - h_start != c_end - c_start && c_end != c_start {
+            return Err(format!(
+                "invalid ranges specified for container and host Ports: {container} and {host}"
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for i in 0..=(c_end - c_start) {
+        let mut p = Map::new();
+        p.insert("mode".into(), Value::String("ingress".into()));
+        if !ip.is_empty() {
+            p.insert("host_ip".into(), Value::String(ip.clone()));
+        }
+        p.insert("target".into(), Value::from(c_start + i));
+        if let Some((h_start, h_end)) = host_range {
+            let published = if c_start == c_end && h_start != h_end {
+                format!("{h_start}-{h_end}")
+            } else {
+                (h_start + i).to_string()
+            };
+            p.insert("published".into(), Value::String(published));
+        }
+        p.insert("protocol".into(), Value::String(proto.to_string()));
+        out.push(Value::Object(p));
+    }
+    Ok(out)
+}
+
+fn is_path_like(s: &str) -> bool {
+    s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.contains('\\')
+}
+
+/// Parses a short volume spec (`[source:]target[:mode]`) into its long form.
+pub fn volume(spec: &str) -> Result<Value, String> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, target, mode) = match parts.as_slice() {
+        [t] => (None, *t, None),
+        [s, t] => (Some(*s), *t, None),
+        [s, t, m] => (Some(*s), *t, Some(*m)),
+        _ => return Err(format!("invalid volume specification: {spec:?}")),
+    };
+    if target.is_empty() {
+        return Err(format!("invalid volume specification: {spec:?}"));
+    }
+    let mut m = Map::new();
+    let bind = source.is_some_and(is_path_like);
+    let kind = if bind { "bind" } else { "volume" };
+    m.insert("type".into(), Value::String(kind.into()));
+    if let Some(s) = source {
+        m.insert("source".into(), Value::String(s.into()));
+    }
+    m.insert("target".into(), Value::String(target.into()));
+    let opts: Vec<&str> = mode.map(|m| m.split(',').collect()).unwrap_or_default();
+    if opts.contains(&"ro") {
+        m.insert("read_only".into(), Value::Bool(true));
+    }
+    if bind {
+        let mut b = Map::new();
+        for o in &opts {
+            match *o {
+                "z" | "Z" => {
+                    b.insert("selinux".into(), Value::String(o.to_string()));
+                }
+                "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
+                    b.insert("propagation".into(), Value::String(o.to_string()));
+                }
+                _ => {}
+            }
+        }
+        b.insert("create_host_path".into(), Value::Bool(true));
+        m.insert("bind".into(), Value::Object(b));
+    } else {
+        let mut v = Map::new();
+        if opts.contains(&"nocopy") {
+            v.insert("nocopy".into(), Value::Bool(true));
+        }
+        if source.is_some() || !v.is_empty() {
+            m.insert("volume".into(), Value::Object(v));
+        }
+    }
+    Ok(Value::Object(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_render_like_go() {
+        let cases = [
+            ("2m", "2m0s"),
+            ("1m30s", "1m30s"),
+            ("90s", "1m30s"),
+            ("1h2m3s", "1h2m3s"),
+            ("500ms", "500ms"),
+            ("1.5s", "1.5s"),
+            ("10s", "10s"),
+            ("0", "0s"),
+            ("2h", "2h0m0s"),
+        ];
+        for (input, want) in cases {
+            let ns = parse_go_duration(input).unwrap();
+            assert_eq!(format_go_duration(ns), want, "input {input}");
+        }
+        assert_eq!(parse_go_duration("5x"), None);
+    }
+
+    #[test]
+    fn byte_sizes() {
+        let cases = [
+            ("64m", 67108864),
+            ("1g", 1073741824),
+            ("1.5g", 1610612736),
+            ("1000", 1000),
+            ("10kb", 10240),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_bytes(input), Some(want), "input {input}");
+        }
+        assert_eq!(parse_bytes("12x"), None);
+    }
+
+    #[test]
+    fn shell_words() {
+        let cases: [(&str, &[&str]); 4] = [
+            ("run --port 1", &["run", "--port", "1"]),
+            ("sh -c 'echo a b'", &["sh", "-c", "echo a b"]),
+            (r#"echo "x \"y\"" z\ w"#, &["echo", "x \"y\"", "z w"]),
+            ("/usr/local/bin/start", &["/usr/local/bin/start"]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(shell_split(input).unwrap(), want, "input {input}");
+        }
+        assert!(shell_split("echo 'open").is_err());
+    }
+
+    #[test]
+    fn ports_table() {
+        let p = |s: &str| serde_json::to_string(&parse_port(s).unwrap()).unwrap();
+        assert_eq!(
+            p("3000"),
+            r#"[{"mode":"ingress","target":3000,"protocol":"tcp"}]"#
+        );
+        assert_eq!(parse_port("3001-3003").unwrap().len(), 3);
+        assert_eq!(
+            p("127.0.0.1:5000:5000/udp"),
+            r#"[{"mode":"ingress","host_ip":"127.0.0.1","target":5000,"published":"5000","protocol":"udp"}]"#
+        );
+        assert_eq!(
+            p("127.0.0.1::6000"),
+            r#"[{"mode":"ingress","host_ip":"127.0.0.1","target":6000,"protocol":"tcp"}]"#
+        );
+        assert_eq!(
+            p("[::1]:7000:7000"),
+            r#"[{"mode":"ingress","host_ip":"::1","target":7000,"published":"7000","protocol":"tcp"}]"#
+        );
+        assert_eq!(
+            p("9090-9091:8080"),
+            r#"[{"mode":"ingress","target":8080,"published":"9090-9091","protocol":"tcp"}]"#
+        );
+        let pairs = parse_port("8000-8002:9000-9002").unwrap();
+        assert_eq!(pairs[2]["published"], "8002");
+        assert_eq!(pairs[2]["target"], 9002);
+        assert!(parse_port("1-2:3-5").is_err());
+        assert!(parse_port("x").is_err());
+    }
+
+    #[test]
+    fn volumes_table() {
+        let v = |s: &str| serde_json::to_string(&volume(s).unwrap()).unwrap();
+        assert_eq!(
+            v("./data:/data"),
+            r#"{"type":"bind","source":"./data","target":"/data","bind":{"create_host_path":true}}"#
+        );
+        assert_eq!(
+            v("logs:/var/log"),
+            r#"{"type":"volume","source":"logs","target":"/var/log","volume":{}}"#
+        );
+        assert_eq!(
+            v("./s:/s:ro"),
+            r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
+        );
+        assert_eq!(v("/anon"), r#"{"type":"volume","target":"/anon"}"#);
+    }
+}

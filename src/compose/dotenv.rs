@@ -1,0 +1,194 @@
+//! `.env` and `env_file` parsing with compose-go's dotenv rules: `export` prefix, single quotes
+//! (literal), double quotes (escapes, may span lines), unquoted values cut at ` #`, and
+//! interpolation read top to bottom.
+
+use super::interpolate::{substitute, SubstError};
+use indexmap::IndexMap;
+
+/// Parses dotenv text. Variables in values are looked up with `lookup` first, then among the
+/// entries already read from this file. Names of unset variables are pushed to `unset`.
+pub fn parse(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unset: &mut Vec<String>,
+) -> Result<IndexMap<String, String>, String> {
+    let mut vars: IndexMap<String, String> = IndexMap::new();
+    let mut rest = text.trim_start_matches('\u{feff}');
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        if rest.is_empty() {
+            break;
+        }
+        if rest.starts_with('#') {
+            rest = skip_line(rest);
+            continue;
+        }
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let Some(eq) = rest[..line_end].find('=') else {
+            // `KEY` alone: take it from the environment when set.
+            let key = rest[..line_end].trim();
+            let key = key.strip_prefix("export ").map(str::trim).unwrap_or(key);
+            if let Some(v) = lookup(key) {
+                vars.insert(key.to_string(), v);
+            }
+            rest = skip_line(rest);
+            continue;
+        };
+        let raw_key = rest[..eq].trim();
+        let key = raw_key
+            .strip_prefix("export ")
+            .map(str::trim)
+            .unwrap_or(raw_key)
+            .to_string();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(format!("unexpected character in variable name {raw_key:?}"));
+        }
+        rest = rest[eq + 1..].trim_start_matches([' ', '\t']);
+        let (value, after) = read_value(rest, &key)?;
+        rest = after;
+        let value = match value {
+            Raw::Single(v) => v,
+            Raw::Double(v) => expand(&unescape(&v), lookup, &vars, unset)?,
+            Raw::Plain(v) => expand(&v, lookup, &vars, unset)?,
+        };
+        vars.insert(key, value);
+    }
+    Ok(vars)
+}
+
+enum Raw {
+    Single(String),
+    Double(String),
+    Plain(String),
+}
+
+fn skip_line(s: &str) -> &str {
+    match s.find('\n') {
+        Some(i) => &s[i + 1..],
+        None => "",
+    }
+}
+
+/// Reads one value and returns it with the text after its line.
+fn read_value<'a>(s: &'a str, key: &str) -> Result<(Raw, &'a str), String> {
+    if let Some(body) = s.strip_prefix('\'') {
+        let end = body
+            .find('\'')
+            .ok_or_else(|| format!("unterminated quoted value for {key}"))?;
+        return Ok((
+            Raw::Single(body[..end].to_string()),
+            skip_line(&body[end..]),
+        ));
+    }
+    if let Some(body) = s.strip_prefix('"') {
+        let bytes = body.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    return Ok((Raw::Double(body[..i].to_string()), skip_line(&body[i..])));
+                }
+                _ => i += 1,
+            }
+        }
+        return Err(format!("unterminated quoted value for {key}"));
+    }
+    let end = s.find('\n').unwrap_or(s.len());
+    let mut value = &s[..end];
+    if let Some(i) = value.find(" #") {
+        value = &value[..i];
+    }
+    Ok((
+        Raw::Plain(value.trim_end().to_string()),
+        skip_line(&s[end..]),
+    ))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            // `\$` stays escaped so interpolation leaves the dollar alone.
+            Some('$') => out.push_str("$$"),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn expand(
+    value: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    vars: &IndexMap<String, String>,
+    unset: &mut Vec<String>,
+) -> Result<String, String> {
+    let both = |k: &str| lookup(k).or_else(|| vars.get(k).cloned());
+    substitute(value, &both, unset).map_err(|e| match e {
+        SubstError::Required { name, message } => {
+            format!("required variable {name} is missing a value: {message}")
+        }
+        SubstError::Invalid => format!("invalid interpolation format in {value:?}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_plain(text: &str) -> IndexMap<String, String> {
+        let mut unset = vec![];
+        parse(text, &|_| None, &mut unset).unwrap()
+    }
+
+    #[test]
+    fn value_forms() {
+        let cases = [
+            ("A=b", "b"),
+            ("export A=b", "b"),
+            ("A = padded value  ", "padded value"),
+            ("A=abc#def", "abc#def"),
+            ("A=plain # remark", "plain"),
+            ("A=tabbed\t# kept", "tabbed\t# kept"),
+            ("A= # only remark", "# only remark"),
+            ("A=\"keep # inside\" # remark", "keep # inside"),
+            ("A='single # kept'", "single # kept"),
+            ("A='no\\n ${X}'", "no\\n ${X}"),
+            ("A=\"t\\tn\\n\\\"q\\\"\"", "t\tn\n\"q\""),
+            ("A=C:\\temp\\new", "C:\\temp\\new"),
+            ("A=\"multi\nline\"", "multi\nline"),
+            ("A=", ""),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_plain(text)["A"], want, "line {text:?}");
+        }
+    }
+
+    #[test]
+    fn comments_and_order() {
+        let vars = parse_plain("# c\n  # indented\nX=1\nY=${X}-${Z}\nZ=late\n");
+        assert_eq!(vars["Y"], "1-");
+        assert_eq!(vars.len(), 3);
+    }
+
+    #[test]
+    fn lookup_wins_over_file() {
+        let mut unset = vec![];
+        let vars = parse(
+            "R=file\nI=img:${R}",
+            &|k| (k == "R").then(|| "shell".to_string()),
+            &mut unset,
+        )
+        .unwrap();
+        assert_eq!(vars["I"], "img:shell");
+    }
+}
