@@ -20,7 +20,7 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub volumes: bool,
     /// Print the profile names, one per line
-    #[arg(long)]
+    #[arg(long = "profiles", id = "list_profiles")]
     pub profiles: bool,
     /// Print the image names, one per line
     #[arg(long)]

@@ -64,6 +64,15 @@ pub struct Global {
     pub progress: Mode,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definitions_are_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create and start containers (building images when needed)

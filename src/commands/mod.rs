@@ -138,6 +138,16 @@ pub async fn ensure_images<E: Engine>(
         .collect();
     let steps =
         plan::images(project, selected, &images, &fingerprints, mode).map_err(Error::Usage)?;
+    if mode == BuildMode::Stale {
+        // `mls build` says what it skipped, so "nothing happened" is visibly deliberate.
+        for name in selected
+            .iter()
+            .filter(|s| !steps.iter().any(|st| &st.service == *s))
+        {
+            ctx.progress
+                .status("Image", name, State::Done, "Up to date");
+        }
+    }
 
     let mut requests = Vec::new();
     for step in &steps {
