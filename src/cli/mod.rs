@@ -45,22 +45,22 @@ const EXAMPLES: &str = "Examples:
 #[derive(Debug, Clone, clap::Args)]
 pub struct Global {
     /// Compose configuration files (repeatable; default: compose.yaml in this folder or above)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Project name (default: the `name:` key, else the project folder's name)
-    #[arg(short = 'p', long = "project-name", global = true)]
+    #[arg(short = 'p', long = "project-name")]
     pub project_name: Option<String>,
     /// Alternate working directory (default: the folder of the first compose file)
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub project_directory: Option<PathBuf>,
     /// Alternate environment files (repeatable; default: .env in the project folder)
-    #[arg(long = "env-file", global = true)]
+    #[arg(long = "env-file")]
     pub env_files: Vec<PathBuf>,
     /// Profiles to enable (repeatable)
-    #[arg(long = "profile", global = true)]
+    #[arg(long = "profile")]
     pub profiles: Vec<String>,
     /// How to show progress
-    #[arg(long, global = true, value_enum, default_value_t = Mode::Auto)]
+    #[arg(long, value_enum, default_value_t = Mode::Auto)]
     pub progress: Mode,
 }
 
