@@ -10,7 +10,6 @@ use crate::plan::spec::container_spec;
 use crate::plan::{self, config_hash, image_ref, BuildMode, ContainerOp, ContainerStep, Options};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 use std::io::Write;
 
 pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
@@ -28,30 +27,23 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
     let image_ids = ensure_images(ctx, &engine, &project, &graph, &selected, mode, false).await?;
 
-    let deps: BTreeSet<String> = selected
-        .iter()
-        .filter(|s| **s != args.service)
-        .cloned()
-        .collect();
+    // Converge the dependencies like `up` does; the plan covers the service too so its
+    // networks and volumes exist, but its own long-running container is left alone.
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
     ex.follow_events();
-    if !deps.is_empty() {
-        let snapshot = engine.snapshot(&project.name).await?;
-        let plan = plan::converge(&project, &deps, &snapshot, &image_ids, &Options::default())
-            .map_err(Error::Usage)?;
-        let ready = ex.apply(&plan).await?;
-        for (dep, edge) in graph.dependencies(&args.service) {
-            let (Some(id), Some(step)) = (ready.get(&dep), plan.containers.get(&dep)) else {
-                continue;
-            };
-            if let Err(e) = ex
-                .wait_condition(id, &step.name, &dep, edge.condition)
-                .await
-            {
-                if edge.required {
-                    ctx.progress.finish();
-                    return Err(Error::Failed(format!("dependency failed to start: {e}")));
-                }
+    let snapshot = engine.snapshot(&project.name).await?;
+    let mut plan = plan::converge(&project, &selected, &snapshot, &image_ids, &Options::default())
+        .map_err(Error::Usage)?;
+    plan.containers.remove(&args.service);
+    let ready = ex.apply(&plan).await?;
+    for (dep, edge) in graph.dependencies(&args.service) {
+        let (Some(id), Some(step)) = (ready.get(&dep), plan.containers.get(&dep)) else {
+            continue;
+        };
+        if let Err(e) = ex.wait_condition(id, &step.name, &dep, edge.condition).await {
+            if edge.required {
+                ctx.progress.finish();
+                return Err(Error::Failed(format!("dependency failed to start: {e}")));
             }
         }
     }
