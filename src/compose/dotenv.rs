@@ -24,7 +24,8 @@ pub fn parse(
             continue;
         }
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        let Some(eq) = rest[..line_end].find('=') else {
+        // `KEY=value`, or the YAML-like `KEY: value` compose-go also accepts.
+        let Some(eq) = rest[..line_end].find(['=', ':']) else {
             // `KEY` alone: take it from the environment when set.
             let key = rest[..line_end].trim();
             let key = key.strip_prefix("export ").map(str::trim).unwrap_or(key);
@@ -167,6 +168,8 @@ mod tests {
             ("A=C:\\temp\\new", "C:\\temp\\new"),
             ("A=\"multi\nline\"", "multi\nline"),
             ("A=", ""),
+            ("A: yaml style", "yaml style"),
+            ("A=http://x:1", "http://x:1"),
         ];
         for (text, want) in cases {
             assert_eq!(parse_plain(text)["A"], want, "line {text:?}");
