@@ -710,12 +710,13 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
             .ok_or_else(|| format!("invalid port {spec:?}"))?;
         (after[..close].to_string(), tail)
     } else {
-        let parts: Vec<&str> = rest.split(':').collect();
-        match parts.len() {
-            1 | 2 => (String::new(), rest),
-            3 => {
-                let cut = rest.find(':').unwrap_or(0);
-                (parts[0].to_string(), &rest[cut + 1..])
+        // `ip:host:container`, where an unbracketed IPv6 address keeps its own colons.
+        let parts: Vec<&str> = rest.rsplitn(3, ':').collect();
+        match parts.as_slice() {
+            [_] | [_, _] => (String::new(), rest),
+            [container, host, ip] => {
+                let tail = &rest[rest.len() - container.len() - host.len() - 1..];
+                (ip.to_string(), tail)
             }
             _ => return Err(format!("invalid port {spec:?}")),
         }
@@ -890,6 +891,10 @@ mod tests {
         assert_eq!(
             p("9090-9091:8080"),
             r#"[{"mode":"ingress","target":8080,"published":"9090-9091","protocol":"tcp"}]"#
+        );
+        assert_eq!(
+            p("::1:7000:7000"),
+            r#"[{"mode":"ingress","host_ip":"::1","target":7000,"published":"7000","protocol":"tcp"}]"#
         );
         let pairs = parse_port("8000-8002:9000-9002").unwrap();
         assert_eq!(pairs[2]["published"], "8002");
