@@ -143,7 +143,12 @@ fn config_files(opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
             .map(PathBuf::from)
             .collect()
     } else {
-        return discover(&opts.cwd);
+        // Discovery starts in the project directory when one is given.
+        let start = match &opts.project_directory {
+            Some(d) => clean(&opts.cwd.join(d)),
+            None => opts.cwd.clone(),
+        };
+        return discover(&start);
     };
     let mut out = Vec::new();
     for f in given {
