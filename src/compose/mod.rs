@@ -4,11 +4,16 @@
 mod canonical;
 #[cfg(test)]
 mod conformance_tests;
+mod defaults;
+mod discover;
 mod dotenv;
+mod extends;
 mod interpolate;
 mod load;
 mod merge;
 pub mod model;
+mod paths;
+mod profiles;
 pub mod project_name;
 mod render;
 mod validate;
