@@ -808,9 +808,7 @@ pub fn volume(spec: &str) -> Result<Value, String> {
         if opts.contains(&"nocopy") {
             v.insert("nocopy".into(), Value::Bool(true));
         }
-        if source.is_some() || !v.is_empty() {
-            m.insert("volume".into(), Value::Object(v));
-        }
+        m.insert("volume".into(), Value::Object(v));
     }
     Ok(Value::Object(m))
 }
@@ -918,6 +916,9 @@ mod tests {
             v("./s:/s:ro"),
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
-        assert_eq!(v("/anon"), r#"{"type":"volume","target":"/anon"}"#);
+        assert_eq!(
+            v("/anon"),
+            r#"{"type":"volume","target":"/anon","volume":{}}"#
+        );
     }
 }
