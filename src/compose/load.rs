@@ -465,6 +465,44 @@ mod tests {
     }
 
     #[test]
+    fn odd_shapes_fail_cleanly_instead_of_panicking() {
+        let docs = [
+            "",
+            "[]",
+            "services: []",
+            "services:\n  a: text",
+            "services:\n  a:\n    image: x\n    ports: {a: 1}",
+            "services:\n  a:\n    image: x\n    ports: [[1]]",
+            "services:\n  a:\n    image: x\n    ports: [{target: 99999999}]",
+            "services:\n  a:\n    image: x\n    environment: text",
+            "services:\n  a:\n    image: x\n    depends_on: 3",
+            "services:\n  a:\n    image: x\n    healthcheck: text",
+            "services:\n  a:\n    image: x\n    healthcheck: {interval: 5x}",
+            "services:\n  a:\n    build: [1]",
+            "services:\n  a:\n    image: x\n    volumes: [1, ':', 'a:b:c:d']",
+            "services:\n  a:\n    image: x\n    networks: text",
+            "services:\n  a:\n    extends: {}",
+            "services:\n  a:\n    extends: a",
+            "services:\n  a:\n    extends: {service: b, file: nope.yaml}",
+            "include: text",
+            "include: [{}]",
+            "name: 3\nservices: {a: {image: x}}",
+            "services:\n  a:\n    image: x\n    command: \"unterminated '\"",
+            "services:\n  a:\n    image: x\n    env_file: [{path: missing.env}]",
+            "networks: [a]",
+            "services:\n  a:\n    image: ${}",
+            "services:\n  a:\n    image: x\n    mem_limit: lots",
+            "services:\n  a:\n    image: x\n    deploy: {resources: {limits: {memory: []}}}",
+        ];
+        for doc in docs {
+            let (_d, r) = load_files(&[("compose.yaml", doc)], |_| {});
+            if let Err(e) = r {
+                assert!(!e.is_empty(), "{doc:?}");
+            }
+        }
+    }
+
+    #[test]
     fn extends_from_other_file_resolves_its_paths_there() {
         let (d, p) = load_files(
             &[
