@@ -56,6 +56,16 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
         map.insert("build".into(), json!({ "context": ctx }));
     }
     if let Some(Value::Object(build)) = map.get_mut("build") {
+        if let Some(v) = build.get_mut("additional_contexts") {
+            *v = key_value_map(v, false, &at("build.additional_contexts"))?;
+        }
+        if let Some(Value::Array(items)) = build.get_mut("secrets") {
+            for item in items.iter_mut() {
+                if let Value::String(source) = item {
+                    *item = json!({ "source": source.clone() });
+                }
+            }
+        }
         for key in ["args", "labels"] {
             if let Some(v) = build.get_mut(key) {
                 *v = key_value_map(v, key == "args", &at(&format!("build.{key}")))?;
@@ -253,8 +263,25 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
             }
         }
     }
+    if map.get("gpus").and_then(Value::as_str) == Some("all") {
+        map.insert("gpus".into(), json!([{ "count": -1 }]));
+    }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         cast_int(deploy.get_mut("replicas"));
+        for (part, keys) in [
+            ("restart_policy", &["delay", "window"][..]),
+            ("update_config", &["delay", "monitor"][..]),
+            ("rollback_config", &["delay", "monitor"][..]),
+        ] {
+            let Some(Value::Object(p)) = deploy.get_mut(part) else {
+                continue;
+            };
+            for key in keys {
+                if let Some(v) = p.get_mut(*key) {
+                    *v = duration(v).map_err(|e| format!("deploy.{part}.{key}: {e}"))?;
+                }
+            }
+        }
         deploy.entry("resources").or_insert_with(|| json!({}));
         deploy.entry("placement").or_insert_with(|| json!({}));
         if let Some(Value::Object(res)) = deploy.get_mut("resources") {

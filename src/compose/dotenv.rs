@@ -57,6 +57,16 @@ pub fn parse(
     Ok(vars)
 }
 
+/// `format: raw` env files: `KEY=value` lines taken literally (no quotes, escapes or
+/// interpolation); blank lines and `#` comments skipped.
+pub fn parse_raw(text: &str) -> IndexMap<String, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .collect()
+}
+
 enum Raw {
     Single(String),
     Double(String),
@@ -174,6 +184,13 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse_plain(text)["A"], want, "line {text:?}");
         }
+    }
+
+    #[test]
+    fn raw_format_keeps_text() {
+        let vars = parse_raw("# c\nA=$X 'q' # not a comment\n\nB=\"x\"\n");
+        assert_eq!(vars["A"], "$X 'q' # not a comment");
+        assert_eq!(vars["B"], "\"x\"");
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
         apply_env_files(svc, &mut ctx)?;
+        apply_label_files(svc)?;
         service_defaults(svc, ctx.interpolate);
     }
     let mut resources = Value::Object(root);
@@ -227,6 +228,28 @@ fn choose_name(
 }
 
 /// Merges `env_file` contents under `environment` and drops `env_file`.
+/// Merges `label_file` contents under `labels` (own labels win) and drops `label_file`.
+fn apply_label_files(svc: &mut Value) -> Result<(), String> {
+    let Value::Object(m) = svc else { return Ok(()) };
+    let Some(Value::Array(files)) = m.shift_remove("label_file") else {
+        return Ok(());
+    };
+    let mut labels = Map::new();
+    for f in files {
+        let path = f.as_str().unwrap_or_default();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("failed to read label file {path}: {}", io_reason(&e)))?;
+        let vars = dotenv::parse(&text, &|_| None, &mut Vec::new())
+            .map_err(|e| format!("failed to read {path}: {e}"))?;
+        labels.extend(vars.into_iter().map(|(k, v)| (k, Value::String(v))));
+    }
+    if let Some(Value::Object(own)) = m.get("labels") {
+        labels.extend(own.clone());
+    }
+    m.insert("labels".into(), Value::Object(labels));
+    Ok(())
+}
+
 fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
     let Value::Object(m) = svc else { return Ok(()) };
     let files = match m.shift_remove("env_file") {
@@ -254,6 +277,10 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
                 ))
             }
         };
+        if f.get("format").and_then(Value::as_str) == Some("raw") {
+            from_files.extend(dotenv::parse_raw(&text));
+            continue;
+        }
         let lookup = |k: &str| ctx.env.get(k).cloned();
         let vars = dotenv::parse(&text, &lookup, &mut ctx.unset)
             .map_err(|e| format!("failed to read {path}: {e}"))?;
