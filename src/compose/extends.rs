@@ -136,6 +136,7 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
             env: env_from_files(&env_files, &ctx.env)?,
             interpolate: ctx.interpolate,
             unset: std::mem::take(&mut ctx.unset),
+            notes: std::mem::take(&mut ctx.notes),
         };
         let mut included = Value::Object(Map::new());
         for f in &files {
@@ -147,6 +148,7 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
             strip_resets(&mut included, &tags);
         }
         ctx.unset = sub.unset;
+        ctx.notes = sub.notes;
         if let Some(Value::Object(services)) = included.get_mut("services") {
             for (_, svc) in services.iter_mut() {
                 resolve_paths(svc, &sub_dir, &sub.env);

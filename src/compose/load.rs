@@ -22,6 +22,8 @@ pub(super) struct Ctx {
     pub(super) env: HashMap<String, String>,
     pub(super) interpolate: bool,
     pub(super) unset: Vec<String>,
+    /// Other warnings, in the order found.
+    pub(super) notes: Vec<String>,
 }
 
 /// Loads a project the way Docker Compose v2 does.
@@ -45,6 +47,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         env: project_env(opts, &working_dir)?,
         interpolate: !opts.no_interpolate,
         unset: Vec::new(),
+        notes: Vec::new(),
     };
 
     let mut tree = Value::Object(Map::new());
@@ -112,7 +115,8 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     if ctx.interpolate {
         escape_dollars(&mut escaped);
     }
-    let warnings = ctx.unset.iter().map(|n| unset_warning(n)).collect();
+    let mut warnings: Vec<String> = ctx.unset.iter().map(|n| unset_warning(n)).collect();
+    warnings.append(&mut ctx.notes);
     Ok(Project {
         name,
         working_dir,
@@ -164,6 +168,12 @@ pub(super) fn env_from_files(
 /// Parse, interpolate, validate, canonicalise and apply `extends` for one file.
 pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
     let mut tree = parse_interpolated(file, ctx)?;
+    if tree.0.get("version").is_some() {
+        ctx.notes.push(format!(
+            "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+            file.display()
+        ));
+    }
     let tags = std::mem::take(&mut tree.1);
     validate::validate_file(&tree.0, file)?;
     canonicalize_file(&mut tree.0).map_err(|e| format!("validating {}: {e}", file.display()))?;

@@ -11,6 +11,16 @@ pub fn render_json(project: &Project) -> String {
     let mut tree = project.tree.clone();
     if let Value::Object(root) = &mut tree {
         root.sort_keys();
+        // Go's JSON encoding of compose-go types leaves out extensions below the top level.
+        for kind in ["services", "networks", "volumes", "secrets", "configs"] {
+            if let Some(Value::Object(items)) = root.get_mut(kind) {
+                for (_, item) in items.iter_mut() {
+                    if let Value::Object(m) = item {
+                        m.retain(|k, _| !k.starts_with("x-"));
+                    }
+                }
+            }
+        }
     }
     let out = serde_json::to_string_pretty(&tree).unwrap_or_else(|_| "{}".into());
     // Go's encoder escapes these inside strings; outside strings JSON never contains them.
