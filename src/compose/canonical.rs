@@ -835,7 +835,11 @@ pub fn volume(spec: &str) -> Result<Value, String> {
         if opts.contains(&"nocopy") {
             v.insert("nocopy".into(), Value::Bool(true));
         }
-        m.insert("volume".into(), Value::Object(v));
+        // compose-go leaves `volume` out for two-character specs such as "/n" (its
+        // drive-letter check fires); `config` output shows that, so we do the same.
+        if spec.len() > 2 {
+            m.insert("volume".into(), Value::Object(v));
+        }
     }
     Ok(Value::Object(m))
 }
@@ -943,6 +947,7 @@ mod tests {
             v("./s:/s:ro"),
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
+        assert_eq!(v("/n"), r#"{"type":"volume","target":"/n"}"#);
         assert_eq!(
             v("/anon"),
             r#"{"type":"volume","target":"/anon","volume":{}}"#

@@ -107,6 +107,21 @@ pub(super) fn resource_defaults(
             }
         }
         items.sort_keys();
+        let order = if kind == "networks" {
+            NETWORK_ORDER
+        } else {
+            VOLUME_ORDER
+        };
+        for (_, item) in items.iter_mut() {
+            if let Value::Object(m) = item {
+                for key in ["labels", "driver_opts"] {
+                    if let Some(v) = m.get_mut(key) {
+                        sort_deep(v);
+                    }
+                }
+                order_keys(m, order);
+            }
+        }
     }
 }
 
@@ -154,26 +169,232 @@ pub(super) fn drop_unused(root: &mut Map<String, Value>, services: &Map<String, 
     }
 }
 
-/// Sorts the keys of a service and of its map-typed attributes (Go prints maps sorted).
+/// compose-go's `ServiceConfig` field order, which `config` follows in JSON and YAML.
+const SERVICE_ORDER: &[&str] = &[
+    "profiles",
+    "annotations",
+    "attach",
+    "build",
+    "develop",
+    "blkio_config",
+    "cap_add",
+    "cap_drop",
+    "cgroup_parent",
+    "cgroup",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpus",
+    "cpuset",
+    "cpu_shares",
+    "command",
+    "configs",
+    "container_name",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "dockerfile",
+    "domainname",
+    "entrypoint",
+    "provider",
+    "environment",
+    "env_file",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "group_add",
+    "gpus",
+    "hostname",
+    "healthcheck",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "label_file",
+    "links",
+    "logging",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "mem_swappiness",
+    "mac_address",
+    "models",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "privileged",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "userns_mode",
+    "uts",
+    "volume_driver",
+    "volumes",
+    "volumes_from",
+    "working_dir",
+    "post_start",
+    "pre_stop",
+];
+
+const BUILD_ORDER: &[&str] = &[
+    "context",
+    "dockerfile",
+    "dockerfile_inline",
+    "entitlements",
+    "args",
+    "ssh",
+    "labels",
+    "cache_from",
+    "cache_to",
+    "no_cache",
+    "additional_contexts",
+    "network",
+    "provenance",
+    "sbom",
+    "pull",
+    "target",
+    "shm_size",
+    "extra_hosts",
+    "isolation",
+    "privileged",
+    "secrets",
+    "tags",
+    "ulimits",
+    "platforms",
+];
+
+const HEALTHCHECK_ORDER: &[&str] = &[
+    "test",
+    "timeout",
+    "interval",
+    "retries",
+    "start_period",
+    "start_interval",
+    "disable",
+];
+
+const DEPLOY_ORDER: &[&str] = &[
+    "mode",
+    "replicas",
+    "labels",
+    "update_config",
+    "rollback_config",
+    "resources",
+    "restart_policy",
+    "placement",
+    "endpoint_mode",
+];
+
+const WATCH_ORDER: &[&str] = &["path", "action", "target", "exec", "ignore", "include"];
+
+/// Network and volume definitions, in compose-go's field order.
+pub(super) const NETWORK_ORDER: &[&str] = &[
+    "name",
+    "driver",
+    "driver_opts",
+    "ipam",
+    "external",
+    "internal",
+    "attachable",
+    "labels",
+    "enable_ipv4",
+    "enable_ipv6",
+];
+pub(super) const VOLUME_ORDER: &[&str] = &["name", "driver", "driver_opts", "external", "labels"];
+
+/// Reorders keys: those in `order` first, in that order, then the rest sorted.
+pub(super) fn order_keys(m: &mut Map<String, Value>, order: &[&str]) {
+    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+    let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+    entries.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+    m.extend(entries);
+}
+
+/// Sorts every mapping below `v` by key (Go prints maps sorted).
+pub(super) fn sort_deep(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.sort_keys();
+            m.values_mut().for_each(sort_deep);
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_deep),
+        _ => {}
+    }
+}
+
+/// Puts a service's keys in compose-go's order and sorts its map-typed attributes.
 pub(super) fn sort_maps(svc: &mut Value) {
     let Value::Object(m) = svc else { return };
-    m.sort_keys();
+    order_keys(m, SERVICE_ORDER);
     for key in [
         "environment",
         "labels",
-        "depends_on",
-        "networks",
         "annotations",
         "sysctls",
+        "logging",
+        "storage_opt",
     ] {
+        if let Some(v) = m.get_mut(key) {
+            sort_deep(v);
+        }
+    }
+    // Maps of structs: only the outer keys are sorted.
+    for key in ["depends_on", "networks", "ulimits"] {
         if let Some(Value::Object(inner)) = m.get_mut(key) {
             inner.sort_keys();
         }
     }
+    let nested = [
+        ("build", BUILD_ORDER),
+        ("healthcheck", HEALTHCHECK_ORDER),
+        ("deploy", DEPLOY_ORDER),
+    ];
+    for (key, order) in nested {
+        if let Some(Value::Object(inner)) = m.get_mut(key) {
+            order_keys(inner, order);
+        }
+    }
     if let Some(Value::Object(build)) = m.get_mut("build") {
-        for key in ["args", "labels"] {
-            if let Some(Value::Object(inner)) = build.get_mut(key) {
-                inner.sort_keys();
+        for key in ["args", "labels", "additional_contexts"] {
+            if let Some(v) = build.get_mut(key) {
+                sort_deep(v);
+            }
+        }
+    }
+    if let Some(Value::Array(watch)) = m.get_mut("develop").and_then(|d| d.get_mut("watch")) {
+        for w in watch.iter_mut() {
+            if let Value::Object(w) = w {
+                order_keys(w, WATCH_ORDER);
             }
         }
     }
@@ -190,7 +411,8 @@ pub(super) fn ordered_root(mut root: Map<String, Value>) -> Value {
     }
     root.shift_remove("version");
     root.shift_remove("include");
-    for (k, v) in root {
+    for (k, mut v) in root {
+        sort_deep(&mut v);
         out.insert(k, v);
     }
     Value::Object(out)
