@@ -1,5 +1,12 @@
 //! PURE compose loader: files → untyped tree → interpolate → merge → canonicalise → typed model.
 //! Nothing here touches the engine, the terminal or async runtimes.
+//!
+//! The pipeline follows compose-go's order (see `load.rs`): `discover` finds the files and
+//! `dotenv` reads `.env`; each file is parsed (`yaml`), interpolated (`interpolate`), checked
+//! (`validate`), canonicalised (`canonical`) and has its `extends`/`include` applied
+//! (`extends`); files are merged (`merge`), paths made absolute (`paths`), defaults filled
+//! (`defaults`), profiles applied (`profiles`), and the result is deserialised into `model`.
+//! `render` prints what `config` shows.
 
 mod canonical;
 #[cfg(test)]
