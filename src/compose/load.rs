@@ -153,8 +153,10 @@ pub(super) fn env_from_files(
 ) -> Result<HashMap<String, String>, String> {
     let mut env: HashMap<String, String> = HashMap::new();
     for file in files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("couldn't read env file {}: {e}", file.display()))?;
+        let text = std::fs::read_to_string(file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("couldn't find env file: {}", file.display()),
+            _ => format!("couldn't read env file {}: {e}", file.display()),
+        })?;
         let lookup = |k: &str| outer.get(k).or_else(|| env.get(k)).cloned();
         let mut unset = Vec::new();
         let vars = dotenv::parse(&text, &lookup, &mut unset)
