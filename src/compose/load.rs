@@ -542,6 +542,15 @@ mod tests {
     }
 
     #[test]
+    fn naming_an_unknown_service_fails() {
+        let (_d, r) = load_files(
+            &[("compose.yaml", "services:\n  a:\n    image: x\n")],
+            |o| o.services = vec!["ghost".into()],
+        );
+        assert_eq!(r.err().as_deref(), Some("no such service: ghost"));
+    }
+
+    #[test]
     fn extends_from_other_file_resolves_its_paths_there() {
         let (d, p) = load_files(
             &[

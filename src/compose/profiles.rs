@@ -66,12 +66,12 @@ pub(super) fn apply_profiles(
         .collect();
     // Services named on the command line are enabled (their dependencies are not: Docker
     // Compose then reports the missing dependency).
-    keep.extend(
-        opts.services
-            .iter()
-            .filter(|s| services.contains_key(*s))
-            .cloned(),
-    );
+    for name in &opts.services {
+        if !services.contains_key(name) {
+            return Err(format!("no such service: {name}"));
+        }
+        keep.insert(name.clone());
+    }
     let disabled: Vec<String> = services
         .keys()
         .filter(|k| !keep.contains(*k))
