@@ -4,8 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-/// Canonicalises every service of one file's tree, and the top-level resources.
-pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
+/// Canonicalises every service of one file's tree, and the top-level resources. Deprecated
+/// forms that still work are reported in `notes`.
+pub fn canonicalize_file(root: &mut Value, notes: &mut Vec<String>) -> Result<(), String> {
     if let Some(Value::Object(services)) = root.get_mut("services") {
         for (name, svc) in services.iter_mut() {
             if svc.is_null() {
@@ -28,6 +29,9 @@ pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
                     if let Value::Object(m) = item {
                         m.insert("external".into(), Value::Bool(true));
                         if let Some(n) = ext.get("name") {
+                            notes.push(format!(
+                                "{kind}.{key}: external.name is deprecated. Please set name and external: true"
+                            ));
                             m.insert("name".into(), n.clone());
                         }
                     }

@@ -54,7 +54,7 @@ pub(super) fn resolve_service(
         Some(f) => {
             let path = clean(&dir.join(f));
             let (mut other, _) = parse_interpolated(&path, ctx)?;
-            canonicalize_file(&mut other)?;
+            canonicalize_file(&mut other, &mut ctx.notes)?;
             let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             let mut base = resolve_service(&mut other, &base_name, &other_dir, ctx, chain)?;
             resolve_paths(&mut base, &other_dir, &ctx.env);

@@ -178,7 +178,8 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
     }
     let tags = std::mem::take(&mut tree.1);
     validate::validate_file(&tree.0, file)?;
-    canonicalize_file(&mut tree.0).map_err(|e| format!("validating {}: {e}", file.display()))?;
+    canonicalize_file(&mut tree.0, &mut ctx.notes)
+        .map_err(|e| format!("validating {}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
     apply_extends(&mut tree.0, &dir, ctx, &mut Vec::new())?;
     apply_include(&mut tree.0, &dir, ctx)?;
