@@ -4,8 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-/// Canonicalises every service of one file's tree, and the top-level resources.
-pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
+/// Canonicalises every service of one file's tree, and the top-level resources. Deprecated
+/// forms that still work are reported in `notes`.
+pub fn canonicalize_file(root: &mut Value, notes: &mut Vec<String>) -> Result<(), String> {
     if let Some(Value::Object(services)) = root.get_mut("services") {
         for (name, svc) in services.iter_mut() {
             if svc.is_null() {
@@ -28,6 +29,9 @@ pub fn canonicalize_file(root: &mut Value) -> Result<(), String> {
                     if let Value::Object(m) = item {
                         m.insert("external".into(), Value::Bool(true));
                         if let Some(n) = ext.get("name") {
+                            notes.push(format!(
+                                "{kind}.{key}: external.name is deprecated. Please set name and external: true"
+                            ));
                             m.insert("name".into(), n.clone());
                         }
                     }
@@ -56,6 +60,16 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
         map.insert("build".into(), json!({ "context": ctx }));
     }
     if let Some(Value::Object(build)) = map.get_mut("build") {
+        if let Some(v) = build.get_mut("additional_contexts") {
+            *v = key_value_map(v, false, &at("build.additional_contexts"))?;
+        }
+        if let Some(Value::Array(items)) = build.get_mut("secrets") {
+            for item in items.iter_mut() {
+                if let Value::String(source) = item {
+                    *item = json!({ "source": source.clone() });
+                }
+            }
+        }
         for key in ["args", "labels"] {
             if let Some(v) = build.get_mut(key) {
                 *v = key_value_map(v, key == "args", &at(&format!("build.{key}")))?;
@@ -253,8 +267,25 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
             }
         }
     }
+    if map.get("gpus").and_then(Value::as_str) == Some("all") {
+        map.insert("gpus".into(), json!([{ "count": -1 }]));
+    }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         cast_int(deploy.get_mut("replicas"));
+        for (part, keys) in [
+            ("restart_policy", &["delay", "window"][..]),
+            ("update_config", &["delay", "monitor"][..]),
+            ("rollback_config", &["delay", "monitor"][..]),
+        ] {
+            let Some(Value::Object(p)) = deploy.get_mut(part) else {
+                continue;
+            };
+            for key in keys {
+                if let Some(v) = p.get_mut(*key) {
+                    *v = duration(v).map_err(|e| format!("deploy.{part}.{key}: {e}"))?;
+                }
+            }
+        }
         deploy.entry("resources").or_insert_with(|| json!({}));
         deploy.entry("placement").or_insert_with(|| json!({}));
         if let Some(Value::Object(res)) = deploy.get_mut("resources") {
@@ -710,12 +741,13 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
             .ok_or_else(|| format!("invalid port {spec:?}"))?;
         (after[..close].to_string(), tail)
     } else {
-        let parts: Vec<&str> = rest.split(':').collect();
-        match parts.len() {
-            1 | 2 => (String::new(), rest),
-            3 => {
-                let cut = rest.find(':').unwrap_or(0);
-                (parts[0].to_string(), &rest[cut + 1..])
+        // `ip:host:container`, where an unbracketed IPv6 address keeps its own colons.
+        let parts: Vec<&str> = rest.rsplitn(3, ':').collect();
+        match parts.as_slice() {
+            [_] | [_, _] => (String::new(), rest),
+            [container, host, ip] => {
+                let tail = &rest[rest.len() - container.len() - host.len() - 1..];
+                (ip.to_string(), tail)
             }
             _ => return Err(format!("invalid port {spec:?}")),
         }
@@ -807,7 +839,9 @@ pub fn volume(spec: &str) -> Result<Value, String> {
         if opts.contains(&"nocopy") {
             v.insert("nocopy".into(), Value::Bool(true));
         }
-        if source.is_some() || !v.is_empty() {
+        // compose-go leaves `volume` out for two-character specs such as "/n" (its
+        // drive-letter check fires); `config` output shows that, so we do the same.
+        if spec.len() > 2 {
             m.insert("volume".into(), Value::Object(v));
         }
     }
@@ -891,6 +925,10 @@ mod tests {
             p("9090-9091:8080"),
             r#"[{"mode":"ingress","target":8080,"published":"9090-9091","protocol":"tcp"}]"#
         );
+        assert_eq!(
+            p("::1:7000:7000"),
+            r#"[{"mode":"ingress","host_ip":"::1","target":7000,"published":"7000","protocol":"tcp"}]"#
+        );
         let pairs = parse_port("8000-8002:9000-9002").unwrap();
         assert_eq!(pairs[2]["published"], "8002");
         assert_eq!(pairs[2]["target"], 9002);
@@ -913,6 +951,10 @@ mod tests {
             v("./s:/s:ro"),
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
-        assert_eq!(v("/anon"), r#"{"type":"volume","target":"/anon"}"#);
+        assert_eq!(v("/n"), r#"{"type":"volume","target":"/n"}"#);
+        assert_eq!(
+            v("/anon"),
+            r#"{"type":"volume","target":"/anon","volume":{}}"#
+        );
     }
 }

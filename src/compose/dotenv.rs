@@ -24,7 +24,8 @@ pub fn parse(
             continue;
         }
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        let Some(eq) = rest[..line_end].find('=') else {
+        // `KEY=value`, or the YAML-like `KEY: value` compose-go also accepts.
+        let Some(eq) = rest[..line_end].find(['=', ':']) else {
             // `KEY` alone: take it from the environment when set.
             let key = rest[..line_end].trim();
             let key = key.strip_prefix("export ").map(str::trim).unwrap_or(key);
@@ -54,6 +55,16 @@ pub fn parse(
         vars.insert(key, value);
     }
     Ok(vars)
+}
+
+/// `format: raw` env files: `KEY=value` lines taken literally (no quotes, escapes or
+/// interpolation); blank lines and `#` comments skipped.
+pub fn parse_raw(text: &str) -> IndexMap<String, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .collect()
 }
 
 enum Raw {
@@ -167,10 +178,19 @@ mod tests {
             ("A=C:\\temp\\new", "C:\\temp\\new"),
             ("A=\"multi\nline\"", "multi\nline"),
             ("A=", ""),
+            ("A: yaml style", "yaml style"),
+            ("A=http://x:1", "http://x:1"),
         ];
         for (text, want) in cases {
             assert_eq!(parse_plain(text)["A"], want, "line {text:?}");
         }
+    }
+
+    #[test]
+    fn raw_format_keeps_text() {
+        let vars = parse_raw("# c\nA=$X 'q' # not a comment\n\nB=\"x\"\n");
+        assert_eq!(vars["A"], "$X 'q' # not a comment");
+        assert_eq!(vars["B"], "\"x\"");
     }
 
     #[test]

@@ -1,14 +1,26 @@
 //! PURE compose loader: files → untyped tree → interpolate → merge → canonicalise → typed model.
 //! Nothing here touches the engine, the terminal or async runtimes.
+//!
+//! The pipeline follows compose-go's order (see `load.rs`): `discover` finds the files and
+//! `dotenv` reads `.env`; each file is parsed (`yaml`), interpolated (`interpolate`), checked
+//! (`validate`), canonicalised (`canonical`) and has its `extends`/`include` applied
+//! (`extends`); files are merged (`merge`), paths made absolute (`paths`), defaults filled
+//! (`defaults`), profiles applied (`profiles`), and the result is deserialised into `model`.
+//! `render` prints what `config` shows.
 
 mod canonical;
 #[cfg(test)]
 mod conformance_tests;
+mod defaults;
+mod discover;
 mod dotenv;
+mod extends;
 mod interpolate;
 mod load;
 mod merge;
 pub mod model;
+mod paths;
+mod profiles;
 pub mod project_name;
 mod render;
 mod validate;

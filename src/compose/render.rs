@@ -11,6 +11,16 @@ pub fn render_json(project: &Project) -> String {
     let mut tree = project.tree.clone();
     if let Value::Object(root) = &mut tree {
         root.sort_keys();
+        // Go's JSON encoding of compose-go types leaves out extensions below the top level.
+        for kind in ["services", "networks", "volumes", "secrets", "configs"] {
+            if let Some(Value::Object(items)) = root.get_mut(kind) {
+                for (_, item) in items.iter_mut() {
+                    if let Value::Object(m) = item {
+                        m.retain(|k, _| !k.starts_with("x-"));
+                    }
+                }
+            }
+        }
     }
     let out = serde_json::to_string_pretty(&tree).unwrap_or_else(|_| "{}".into());
     // Go's encoder escapes these inside strings; outside strings JSON never contains them.
@@ -56,8 +66,18 @@ fn yaml_service_shape(svc: &mut Value) {
             m.shift_remove(key);
         }
     }
-    if let Some(p) = m.shift_remove("profiles") {
-        m.shift_insert(0, "profiles".into(), p);
+    if let Some(Value::Array(watch)) = m.get_mut("develop").and_then(|d| d.get_mut("watch")) {
+        for w in watch.iter_mut() {
+            if let Value::Object(w) = w {
+                if w.get("exec") == Some(&serde_json::json!({ "command": null })) {
+                    w.shift_remove("exec");
+                }
+            }
+        }
+    }
+    // Empty structs are omitted in YAML (but printed as `{}` in JSON).
+    if let Some(Value::Object(deploy)) = m.get_mut("deploy") {
+        deploy.retain(|_, v| v.as_object().is_none_or(|o| !o.is_empty()));
     }
 }
 
@@ -138,7 +158,8 @@ fn scalar(s: &str, depth: usize) -> String {
     if plain_ok(s) {
         return s.to_string();
     }
-    if !s.is_empty() && !misread(s) && !s.chars().any(char::is_control) {
+    let special = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.is_empty() && !misread(s) && !s.chars().any(special) {
         return format!("'{}'", s.replace('\'', "''"));
     }
     let lines_ok = !s.contains('\r') && s.lines().all(|l| l.trim_end() == l);
@@ -162,6 +183,9 @@ fn scalar(s: &str, depth: usize) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
             c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
@@ -184,7 +208,8 @@ fn plain_ok(s: &str) -> bool {
     if "-?:".contains(first) && (s.len() == 1 || s[1..].starts_with(' ')) {
         return false;
     }
-    !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(char::is_control))
+    let special = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    !(s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(special))
 }
 
 /// True when a plain scalar would read back as a bool, null or number.

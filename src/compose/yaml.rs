@@ -12,10 +12,11 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
         let msg = strip_location(&e.to_string());
         match e.location() {
             Some(loc) => format!(
-                "{}:{}:{}: yaml: {msg}",
+                "{}:{}:{}: yaml: {msg}{}",
                 file.display(),
                 loc.line(),
-                loc.column()
+                loc.column(),
+                snippet(text, loc.line(), loc.column())
             ),
             None => format!("{}: yaml: {msg}", file.display()),
         }
@@ -35,6 +36,19 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
         }
     };
     Ok((tree, tags))
+}
+
+/// The offending line with a caret under the column, for the error message.
+fn snippet(text: &str, line: usize, column: usize) -> String {
+    let Some(src) = text.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let width = line.to_string().len();
+    format!(
+        "\n{line:>width$} | {src}\n{:>width$} | {}^",
+        "",
+        " ".repeat(column.saturating_sub(1))
+    )
 }
 
 fn strip_location(msg: &str) -> String {
@@ -128,9 +142,13 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_file_line_column() {
-        let err = parse("services:\n  web:\n    image: [a\n", Path::new("/p/c.yaml")).unwrap_err();
-        assert!(err.starts_with("/p/c.yaml:"), "{err}");
-        assert!(err.contains(':'), "{err}");
+        let err = parse(
+            "services:\n  web:\n    image: [a\n  db: 1\n",
+            Path::new("/p/c.yaml"),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("/p/c.yaml:4:5: yaml: "), "{err}");
+        assert!(err.ends_with("4 |   db: 1\n  |     ^"), "{err}");
     }
 
     #[test]

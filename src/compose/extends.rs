@@ -1,0 +1,185 @@
+//! `extends` (same file or `file:`) and `include`: both pull services from elsewhere, merged
+//! with the same rules as `-f` files, with paths resolved where they were written.
+
+use super::canonical::{canonicalize_file, canonicalize_service, scalar_string};
+use super::load::{env_from_files, parse_interpolated, read_file, Ctx};
+use super::merge::{merge, strip_resets, Tags};
+use super::paths::{clean, resolve_paths, resolve_resource_files};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Replaces every service's `extends` with the merge of its (resolved) base and itself.
+pub(super) fn apply_extends(
+    tree: &mut Value,
+    dir: &Path,
+    ctx: &mut Ctx,
+    chain: &mut Vec<String>,
+) -> Result<(), String> {
+    let names: Vec<String> = match tree.get("services") {
+        Some(Value::Object(s)) => s.keys().cloned().collect(),
+        _ => return Ok(()),
+    };
+    for name in names {
+        resolve_service(tree, &name, dir, ctx, chain)?;
+    }
+    Ok(())
+}
+
+pub(super) fn resolve_service(
+    tree: &mut Value,
+    name: &str,
+    dir: &Path,
+    ctx: &mut Ctx,
+    chain: &mut Vec<String>,
+) -> Result<Value, String> {
+    let key = format!("{}#{name}", dir.display());
+    if chain.contains(&key) {
+        return Err(format!("circular reference with extends in service {name}"));
+    }
+    let Some(svc) = tree.get("services").and_then(|s| s.get(name)).cloned() else {
+        return Err(format!(
+            "cannot extend service \"{name}\": service not found"
+        ));
+    };
+    let Some(ext) = svc.get("extends").cloned() else {
+        return Ok(svc);
+    };
+    let base_name = ext
+        .get("service")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("services.{name}.extends.service is required"))?
+        .to_string();
+    chain.push(key);
+    let base = match ext.get("file").and_then(Value::as_str) {
+        Some(f) => {
+            let path = clean(&dir.join(f));
+            let (mut other, _) = parse_interpolated(&path, ctx)?;
+            canonicalize_file(&mut other, &mut ctx.notes)?;
+            let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+            let mut base = resolve_service(&mut other, &base_name, &other_dir, ctx, chain)?;
+            resolve_paths(&mut base, &other_dir, &ctx.env);
+            base
+        }
+        None => resolve_service(tree, &base_name, dir, ctx, chain)?,
+    };
+    chain.pop();
+    let mut child = svc;
+    if let Value::Object(m) = &mut child {
+        m.shift_remove("extends");
+    }
+    let mut merged = json!({ "services": { name: base } });
+    merge(
+        &mut merged,
+        json!({ "services": { name: child } }),
+        &mut Vec::new(),
+        &Tags::new(),
+    );
+    let mut result = merged["services"][name].take();
+    if let Value::Object(m) = &mut result {
+        m.shift_remove("extends");
+    }
+    canonicalize_service(name, &mut result)?;
+    if let Some(Value::Object(s)) = tree.get_mut("services") {
+        s.insert(name.to_string(), result.clone());
+    }
+    Ok(result)
+}
+
+/// Loads each `include` entry as its own small project (own directory and `.env`, paths made
+/// absolute there) and adds its resources; redefining an imported service is an error.
+pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Result<(), String> {
+    let Value::Object(root) = tree else {
+        return Ok(());
+    };
+    let entries = match root.shift_remove("include") {
+        Some(Value::Array(e)) => e,
+        Some(Value::Null) | None => return Ok(()),
+        Some(_) => return Err("include must be a list".into()),
+    };
+    for entry in entries {
+        let (paths, project_dir, env_files) = match &entry {
+            Value::String(p) => (vec![p.clone()], None, Vec::new()),
+            Value::Object(m) => {
+                let paths = match m.get("path") {
+                    Some(Value::String(p)) => vec![p.clone()],
+                    Some(Value::Array(ps)) => ps.iter().map(scalar_string).collect(),
+                    _ => return Err("include entry needs a path".into()),
+                };
+                let env_files = match m.get("env_file") {
+                    Some(Value::String(p)) => vec![p.clone()],
+                    Some(Value::Array(ps)) => ps.iter().map(scalar_string).collect(),
+                    _ => Vec::new(),
+                };
+                let pd = m
+                    .get("project_directory")
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                (paths, pd, env_files)
+            }
+            _ => return Err("include entries must be strings or mappings".into()),
+        };
+        let files: Vec<PathBuf> = paths.iter().map(|p| clean(&dir.join(p))).collect();
+        let Some(first) = files.first() else { continue };
+        let sub_dir = match project_dir {
+            Some(pd) => clean(&dir.join(pd)),
+            None => first.parent().unwrap_or(Path::new("/")).to_path_buf(),
+        };
+        let env_files: Vec<PathBuf> = if env_files.is_empty() {
+            Some(sub_dir.join(".env"))
+                .filter(|p| p.is_file())
+                .into_iter()
+                .collect()
+        } else {
+            env_files.iter().map(|p| clean(&dir.join(p))).collect()
+        };
+        let mut sub = Ctx {
+            env: env_from_files(&env_files, &ctx.env)?,
+            interpolate: ctx.interpolate,
+            unset: std::mem::take(&mut ctx.unset),
+            notes: std::mem::take(&mut ctx.notes),
+        };
+        let mut included = Value::Object(Map::new());
+        for f in &files {
+            if !f.is_file() {
+                return Err(format!("open {}: no such file or directory", f.display()));
+            }
+            let (one, tags) = read_file(f, &mut sub)?;
+            merge(&mut included, one, &mut Vec::new(), &tags);
+            strip_resets(&mut included, &tags);
+        }
+        ctx.unset = sub.unset;
+        ctx.notes = sub.notes;
+        if let Some(Value::Object(services)) = included.get_mut("services") {
+            for (_, svc) in services.iter_mut() {
+                resolve_paths(svc, &sub_dir, &sub.env);
+            }
+        }
+        resolve_resource_files(&mut included, &sub_dir, &sub.env);
+        for kind in ["services", "networks", "volumes", "secrets", "configs"] {
+            let Some(Value::Object(items)) = included.get_mut(kind).map(Value::take) else {
+                continue;
+            };
+            let target = root
+                .entry(kind)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if target.is_null() {
+                *target = Value::Object(Map::new());
+            }
+            let Value::Object(target) = target else {
+                continue;
+            };
+            for (k, v) in items {
+                match target.get(&k) {
+                    Some(existing) if kind == "services" && *existing != v => {
+                        return Err(format!("services.{k} conflicts with imported resource"));
+                    }
+                    Some(_) => {}
+                    None => {
+                        target.insert(k, v);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
