@@ -8,23 +8,19 @@ use crate::graph::Graph;
 
 pub fn config(ctx: &Ctx, args: &ConfigArgs) -> Result<()> {
     let project = ctx.load(&args.services, args.no_interpolate)?;
-    Graph::new(&project)?;
+    let graph = Graph::new(&project)?;
     if args.quiet {
         return Ok(());
     }
     let out = if args.list_services {
-        lines(project.services.keys())
+        // Docker Compose lists services in dependency order.
+        lines(graph.levels().iter().flatten())
     } else if args.volumes {
-        lines(project.volumes.keys())
+        lines(compose::volume_names(&project))
     } else if args.images {
-        lines(
-            project
-                .services
-                .values()
-                .map(|s| crate::plan::image_ref(&project, s)),
-        )
+        lines(compose::image_names(&project))
     } else if args.profiles {
-        lines(project.all_profiles.iter())
+        lines(compose::profile_names(&project))
     } else if let Some(which) = &args.hash {
         let names: Vec<&String> = if which == "*" {
             project.services.keys().collect()

@@ -32,15 +32,24 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
     ex.follow_events();
     let snapshot = engine.snapshot(&project.name).await?;
-    let mut plan = plan::converge(&project, &selected, &snapshot, &image_ids, &Options::default())
-        .map_err(Error::Usage)?;
+    let mut plan = plan::converge(
+        &project,
+        &selected,
+        &snapshot,
+        &image_ids,
+        &Options::default(),
+    )
+    .map_err(Error::Usage)?;
     plan.containers.remove(&args.service);
     let ready = ex.apply(&plan).await?;
     for (dep, edge) in graph.dependencies(&args.service) {
         let (Some(id), Some(step)) = (ready.get(&dep), plan.containers.get(&dep)) else {
             continue;
         };
-        if let Err(e) = ex.wait_condition(id, &step.name, &dep, edge.condition).await {
+        if let Err(e) = ex
+            .wait_condition(id, &step.name, &dep, edge.condition)
+            .await
+        {
             if edge.required {
                 ctx.progress.finish();
                 return Err(Error::Failed(format!("dependency failed to start: {e}")));
