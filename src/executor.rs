@@ -77,13 +77,33 @@ impl Tracker {
     }
 }
 
-/// Where a service stands during `up`.
+/// Where a service stands during `up`; dependents watch it.
 #[derive(Debug, Clone, PartialEq)]
 enum Phase {
     Pending,
     /// Its container runs (id).
-    Ready(String),
-    Failed,
+    Started(String),
+    /// Started and reported healthy.
+    Healthy(String),
+    /// Ran to completion with exit code 0.
+    Completed(String),
+    /// It, or what it needed, failed; the message says why ("" when already reported).
+    Failed(String),
+}
+
+impl Phase {
+    /// The container id once the phase satisfies `condition`.
+    fn satisfies(&self, condition: Condition) -> Option<&str> {
+        match (self, condition) {
+            (
+                Phase::Started(id) | Phase::Healthy(id) | Phase::Completed(id),
+                Condition::ServiceStarted,
+            )
+            | (Phase::Healthy(id), Condition::ServiceHealthy)
+            | (Phase::Completed(id), Condition::ServiceCompletedSuccessfully) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 /// What a dependency wait found.
@@ -263,12 +283,17 @@ impl<'a, E: Engine> Executor<'a, E> {
         let jobs = plan.containers.values().map(|step| {
             let phases = &phases;
             async move {
+                let tx = &phases[step.service.as_str()];
                 let res = self.converge_one(step, plan, phases).await;
-                let phase = match &res {
-                    Ok(id) => Phase::Ready(id.clone()),
-                    Err(_) => Phase::Failed,
-                };
-                phases[step.service.as_str()].send_replace(phase);
+                match &res {
+                    Ok(id) => {
+                        tx.send_replace(Phase::Started(id.clone()));
+                        self.report_conditions(step, id, plan, tx).await;
+                    }
+                    Err(e) => {
+                        tx.send_replace(Phase::Failed(e.clone()));
+                    }
+                }
                 res.map(|id| (step.service.clone(), id))
             }
         });
@@ -288,8 +313,56 @@ impl<'a, E: Engine> Executor<'a, E> {
         }
     }
 
-    /// Waits for the dependencies of one service, then brings its container to the plan's state.
-    /// An empty error means "skipped because a dependency failed" (already reported).
+    /// Once a service runs, finds out (once, for all its dependents in this plan) whether it
+    /// turns healthy or completes, and publishes that.
+    async fn report_conditions(
+        &self,
+        step: &ContainerStep,
+        id: &str,
+        plan: &Plan,
+        tx: &watch::Sender<Phase>,
+    ) {
+        let needed: Vec<Condition> = self
+            .graph
+            .dependents(&step.service)
+            .into_iter()
+            .filter(|(d, _)| {
+                plan.containers
+                    .get(d)
+                    .is_some_and(|s| !matches!(s.op, ContainerOp::Keep { .. }))
+            })
+            .map(|(_, e)| e.condition)
+            .collect();
+        for condition in [
+            Condition::ServiceHealthy,
+            Condition::ServiceCompletedSuccessfully,
+        ] {
+            if !needed.contains(&condition) {
+                continue;
+            }
+            match self
+                .wait_condition(id, &step.name, &step.service, condition)
+                .await
+            {
+                Ok(()) => {
+                    tx.send_replace(match condition {
+                        Condition::ServiceHealthy => Phase::Healthy(id.to_string()),
+                        _ => Phase::Completed(id.to_string()),
+                    });
+                }
+                Err(e) => {
+                    self.progress
+                        .status("Container", &step.name, State::Failed, &e);
+                    tx.send_replace(Phase::Failed(e));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Creates the container (so it is ready the moment its dependencies are), waits for its
+    /// dependencies' conditions, then starts it. An empty error means "not started because a
+    /// dependency failed" (reported once, by the dependency's waiter).
     async fn converge_one(
         &self,
         step: &ContainerStep,
@@ -302,59 +375,58 @@ impl<'a, E: Engine> Executor<'a, E> {
                 .status("Container", &step.name, State::Done, "Running");
             return Ok(id.clone());
         }
+        let id = self.prepare(step).await?;
         for (dep, edge) in self.graph.dependencies(&step.service) {
             let Some(tx) = phases.get(dep.as_str()) else {
                 continue; // not part of this run (e.g. --no-deps)
             };
             let mut rx = tx.subscribe();
             let phase = rx
-                .wait_for(|p| *p != Phase::Pending)
+                .wait_for(|p| {
+                    p.satisfies(edge.condition).is_some() || matches!(p, Phase::Failed(_))
+                })
                 .await
                 .map(|p| p.clone())
-                .unwrap_or(Phase::Failed);
-            let dep_id = match phase {
-                Phase::Ready(id) => id,
-                _ if !edge.required => continue,
-                _ => {
-                    self.progress.status(
-                        "Container",
-                        &step.name,
-                        State::Failed,
-                        &format!("not started: dependency {dep} failed"),
-                    );
-                    return Err(String::new());
-                }
+                .unwrap_or(Phase::Failed(String::new()));
+            let Phase::Failed(e) = phase else {
+                continue;
             };
+            if !edge.required {
+                self.progress
+                    .warn(&format!("optional dependency {dep} failed: {e}"));
+                continue;
+            }
+            self.progress.status(
+                "Container",
+                &step.name,
+                State::Failed,
+                &format!("not started: dependency {dep} failed"),
+            );
             let dep_name = plan
                 .containers
                 .get(&dep)
                 .map_or(dep.as_str(), |s| s.name.as_str());
-            if let Err(e) = self
-                .wait_condition(&dep_id, dep_name, &dep, edge.condition)
-                .await
-            {
-                self.progress
-                    .status("Container", dep_name, State::Failed, &e);
-                if edge.required {
-                    return Err(format!("dependency failed to start: {e}"));
-                }
-                self.progress
-                    .warn(&format!("optional dependency {dep}: {e}"));
-            }
+            return Err(if e.is_empty() {
+                String::new()
+            } else if e.contains(dep_name) {
+                format!("dependency failed to start: {e}")
+            } else {
+                format!("dependency failed to start: container {dep_name}: {e}")
+            });
         }
-        self.bring_up(step).await
+        self.start(step, &id).await?;
+        Ok(id)
     }
 
-    /// Creates (or recreates) and starts one container.
-    async fn bring_up(&self, step: &ContainerStep) -> Result<String, String> {
+    /// Creates (or recreates) the container of a step; for `Start` returns the existing id.
+    async fn prepare(&self, step: &ContainerStep) -> Result<String, String> {
         let fail = |e: String| {
             self.progress
                 .status("Container", &step.name, State::Failed, &e);
             e
         };
-        let id = match &step.op {
-            ContainerOp::Keep { id } => return Ok(id.clone()),
-            ContainerOp::Start { id } => id.clone(),
+        match &step.op {
+            ContainerOp::Keep { id } | ContainerOp::Start { id } => Ok(id.clone()),
             ContainerOp::Create | ContainerOp::Recreate { .. } => {
                 if let ContainerOp::Recreate { id, .. } = &step.op {
                     self.progress
@@ -385,18 +457,25 @@ impl<'a, E: Engine> Executor<'a, E> {
                         .await
                         .map_err(|e| fail(e.to_string()))?;
                 }
-                id
+                self.progress
+                    .status("Container", &step.name, State::Working, "Created");
+                Ok(id)
             }
-        };
+        }
+    }
+
+    async fn start(&self, step: &ContainerStep, id: &str) -> Result<(), String> {
         self.progress
             .status("Container", &step.name, State::Working, "Starting");
-        self.engine
-            .start_container(&id)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        self.engine.start_container(id).await.map_err(|e| {
+            let e = e.to_string();
+            self.progress
+                .status("Container", &step.name, State::Failed, &e);
+            e
+        })?;
         self.progress
             .status("Container", &step.name, State::Done, "Started");
-        Ok(id)
+        Ok(())
     }
 
     fn stop_timeout(&self, service: &str) -> Option<Duration> {

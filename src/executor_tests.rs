@@ -89,8 +89,8 @@ async fn dependent_starts_after_dependency_is_healthy() {
     assert_eq!(ids.len(), 3);
     let calls = fake.calls();
     assert_eq!(calls[0], "network create t_default");
-    assert!(position(&calls, "start t-db-1") < position(&calls, "create t-api-1"));
-    assert!(position(&calls, "start t-api-1") < position(&calls, "create t-web-1"));
+    assert!(position(&calls, "start t-db-1") < position(&calls, "start t-api-1"));
+    assert!(position(&calls, "start t-api-1") < position(&calls, "start t-web-1"));
     // The db container carries Compose's labels and the api's depends_on label.
     let spec = fake.spec("t-api-1").unwrap();
     assert_eq!(spec.labels[crate::engine::labels::PROJECT], "t");
@@ -115,7 +115,9 @@ async fn unhealthy_dependency_fails_up_and_names_it() {
     let err = up(&fake, &p).await.unwrap_err().to_string();
     assert!(err.contains("container t-db-1 is unhealthy"), "{err}");
     assert!(err.contains("connection refused"), "{err}");
-    assert!(!fake.calls().contains(&"create t-api-1".to_string()));
+    // Like Docker Compose, the dependent is created ahead but never started.
+    assert!(fake.calls().contains(&"create t-api-1".to_string()));
+    assert!(!fake.calls().contains(&"start t-api-1".to_string()));
 }
 
 #[tokio::test]
