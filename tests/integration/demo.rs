@@ -205,3 +205,46 @@ fn docker_compose_lists_containers_mls_started() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn build_rebuilds_only_what_changed() {
+    let p = demo();
+    p.mls(&["build"]).ok();
+    let image = |svc: &str| {
+        inspect(&format!("{}-{svc}", p.name))["Id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (backend, frontend) = (image("backend"), image("frontend"));
+
+    // Nothing changed: no build at all, and the user is told why.
+    let run = p.mls(&["--progress", "plain", "build"]).ok();
+    assert!(
+        run.stderr().contains("Image backend  Up to date"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("Step 1/"), "{}", run.stderr());
+    assert_eq!(
+        (image("backend"), image("frontend")),
+        (backend.clone(), frontend.clone())
+    );
+
+    // One backend file changed: backend alone is rebuilt.
+    p.write("backend/www/extra.txt", "new content\n");
+    let run = p.mls(&["--progress", "plain", "build"]).ok();
+    assert!(
+        run.stderr().contains("Image frontend  Up to date"),
+        "{}",
+        run.stderr()
+    );
+    assert_ne!(image("backend"), backend);
+    assert_eq!(image("frontend"), frontend);
+
+    // A change the .dockerignore excludes does not count.
+    let backend = image("backend");
+    p.write("backend/NOTES.md", "ignored by .dockerignore\n");
+    p.mls(&["build"]).ok();
+    assert_eq!(image("backend"), backend);
+}
