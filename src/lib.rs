@@ -66,6 +66,8 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> error::Result<()> {
         Command::Ps(a) => commands::ps::ps(ctx, a).await,
         Command::Logs(a) => commands::logs::logs(ctx, a).await,
         Command::Build(a) => commands::build::build(ctx, a).await,
+        Command::Pull(a) => commands::pull::pull(ctx, a).await,
+        Command::Push(a) => commands::pull::push(ctx, a).await,
         Command::Run(a) => commands::run::run(ctx, a).await,
         Command::Exec(a) => commands::exec::exec(ctx, a).await,
         Command::Config(a) => commands::config::config(ctx, a),

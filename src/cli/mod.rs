@@ -6,6 +6,7 @@ mod down;
 mod exec;
 mod logs;
 mod ps;
+mod pull;
 mod run;
 mod up;
 
@@ -15,6 +16,7 @@ pub use down::DownArgs;
 pub use exec::ExecArgs;
 pub use logs::LogsArgs;
 pub use ps::PsArgs;
+pub use pull::{PullArgs, PushArgs};
 pub use run::RunArgs;
 pub use up::UpArgs;
 
@@ -85,6 +87,10 @@ pub enum Command {
     Logs(LogsArgs),
     /// Build or rebuild service images
     Build(BuildArgs),
+    /// Pull service images
+    Pull(PullArgs),
+    /// Push service images
+    Push(PushArgs),
     /// Run a one-off command on a service
     Run(RunArgs),
     /// Execute a command in a running container

@@ -6,6 +6,7 @@ pub mod down;
 pub mod exec;
 pub mod logs;
 pub mod ps;
+pub mod pull;
 pub mod run;
 pub mod up;
 
@@ -100,6 +101,7 @@ pub async fn ensure_images<E: Engine>(
     for (r, info) in refs.iter().zip(infos) {
         images.insert(r.clone(), info?);
     }
+    pull_missing(ctx, engine, project, selected, &mut images).await?;
 
     // Fingerprints need the context digest: only worth computing when a build may be skipped.
     let mut prepared: HashMap<String, (crate::context::Context, String)> = HashMap::new();
@@ -206,6 +208,62 @@ pub async fn ensure_images<E: Engine>(
         .collect();
     ids.extend(built);
     Ok(ids)
+}
+
+/// Pulls the images of services that are not built here, as their `pull_policy` says: when
+/// missing (the default), always, or never (then a missing image is an error).
+async fn pull_missing<E: Engine>(
+    ctx: &Ctx,
+    engine: &Arc<E>,
+    project: &Project,
+    selected: &BTreeSet<String>,
+    images: &mut HashMap<String, Option<ImageInfo>>,
+) -> Result<()> {
+    let mut pulls = BTreeSet::new();
+    for name in selected {
+        let service = &project.services[name];
+        let image = image_ref(project, service);
+        let missing = images.get(&image).is_none_or(Option::is_none);
+        let policy = service.pull_policy.as_deref().unwrap_or("missing");
+        let pull = match policy {
+            _ if service.build.is_some() => false,
+            "always" => true,
+            "never" if missing => {
+                return Err(Error::Failed(format!(
+                    "service {name:?}: image {image} is not present locally and its pull_policy is never"
+                )))
+            }
+            "never" | "build" => false,
+            _ => missing,
+        };
+        if pull {
+            pulls.insert(image);
+        }
+    }
+    let jobs = pulls.iter().map(|image| async move {
+        ctx.progress
+            .status("Image", image, State::Working, "Pulling");
+        let p = ctx.progress.clone();
+        let tag = image.clone();
+        let r = engine
+            .pull_image(image, Box::new(move |line: &str| p.build_line(&tag, line)))
+            .await;
+        match &r {
+            Ok(()) => ctx.progress.status("Image", image, State::Done, "Pulled"),
+            Err(e) => ctx
+                .progress
+                .status("Image", image, State::Failed, &e.to_string()),
+        }
+        r
+    });
+    for r in join_all(jobs).await {
+        r?;
+    }
+    for image in pulls {
+        let info = engine.inspect_image(&image).await?;
+        images.insert(image, info);
+    }
+    Ok(())
 }
 
 pub fn human_bytes(n: u64) -> String {

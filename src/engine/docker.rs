@@ -15,10 +15,11 @@ use bollard::models::{
     RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, EventsOptionsBuilder,
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    RemoveVolumeOptionsBuilder, RenameContainerOptionsBuilder, StopContainerOptionsBuilder,
+    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
+    EventsOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, LogsOptionsBuilder, PushImageOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
+    RenameContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 use std::collections::{BTreeMap, HashMap};
@@ -521,6 +522,59 @@ impl Engine for Docker {
                 }),
             },
         }
+    }
+
+    async fn pull_image(
+        &self,
+        reference: &str,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<()> {
+        let (repo, tag) = super::split_reference(reference);
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(repo)
+            .tag(tag)
+            .build();
+        let mut stream = self.client.create_image(Some(options), None, None);
+        while let Some(item) = stream.next().await {
+            let info =
+                item.map_err(|e| EngineError::Api(format!("pull {reference}: {}", reason(&e))))?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Api(format!("pull {reference}: {err}")));
+            }
+            // Byte-count progress updates are noise in a line display; keep the steps.
+            if let (Some(status), None) =
+                (info.status, info.progress_detail.and_then(|p| p.current))
+            {
+                match info.id {
+                    Some(id) => on_line(&format!("{id}: {status}")),
+                    None => on_line(&status),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<()> {
+        let (repo, tag) = super::split_reference(reference);
+        let options = PushImageOptionsBuilder::default().tag(tag).build();
+        let mut stream = self.client.push_image(repo, Some(options), None);
+        while let Some(item) = stream.next().await {
+            let info =
+                item.map_err(|e| EngineError::Api(format!("push {reference}: {}", reason(&e))))?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Api(format!("push {reference}: {err}")));
+            }
+            if let (Some(status), None) =
+                (info.status, info.progress_detail.and_then(|p| p.current))
+            {
+                on_line(&status);
+            }
+        }
+        Ok(())
     }
 
     async fn remove_image(&self, reference: &str) -> Result<()> {

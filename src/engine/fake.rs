@@ -32,6 +32,8 @@ struct World {
     networks: Vec<NetworkSummary>,
     volumes: Vec<VolumeSummary>,
     images: HashMap<String, ImageInfo>,
+    /// References a pull can find.
+    registry: std::collections::BTreeSet<String>,
     next_id: u64,
 }
 
@@ -67,6 +69,11 @@ impl Fake {
     /// Adds an image as if pulled or built earlier.
     pub fn add_image(&self, reference: &str, info: ImageInfo) {
         lock(&self.world).images.insert(reference.to_string(), info);
+    }
+
+    /// Makes `reference` pullable.
+    pub fn publish(&self, reference: &str) {
+        lock(&self.world).registry.insert(reference.to_string());
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -151,6 +158,41 @@ impl Engine for Fake {
             },
         );
         Ok(id)
+    }
+
+    async fn pull_image(
+        &self,
+        reference: &str,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<()> {
+        self.record(format!("pull {reference}"));
+        let mut w = lock(&self.world);
+        if !w.registry.contains(reference) {
+            return Err(EngineError::Api(format!(
+                "pull {reference}: manifest unknown"
+            )));
+        }
+        w.next_id += 1;
+        let id = format!("sha256:pulled{}", w.next_id);
+        w.images.insert(
+            reference.to_string(),
+            ImageInfo {
+                id,
+                ..Default::default()
+            },
+        );
+        on_line("Pull complete");
+        Ok(())
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        _on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<()> {
+        self.record(format!("push {reference}"));
+        lock(&self.world).registry.insert(reference.to_string());
+        Ok(())
     }
 
     async fn remove_image(&self, reference: &str) -> Result<()> {

@@ -261,6 +261,38 @@ pub struct LogOptions {
     pub since: Option<i64>,
 }
 
+/// Splits an image reference into repository and tag ("latest" when none is given); a
+/// registry port (`127.0.0.1:5000/app`) is not a tag, and a digest stays with the repository.
+pub fn split_reference(reference: &str) -> (&str, &str) {
+    if reference.contains('@') {
+        return (reference, "");
+    }
+    let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[last_slash..].rfind(':') {
+        Some(i) => (
+            &reference[..last_slash + i],
+            &reference[last_slash + i + 1..],
+        ),
+        None => (reference, "latest"),
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn references_split_like_docker() {
+    assert_eq!(split_reference("busybox"), ("busybox", "latest"));
+    assert_eq!(split_reference("busybox:1.36"), ("busybox", "1.36"));
+    assert_eq!(
+        split_reference("127.0.0.1:5000/team/app"),
+        ("127.0.0.1:5000/team/app", "latest")
+    );
+    assert_eq!(
+        split_reference("127.0.0.1:5000/team/app:v2"),
+        ("127.0.0.1:5000/team/app", "v2")
+    );
+    assert_eq!(split_reference("app@sha256:abc"), ("app@sha256:abc", ""));
+}
+
 /// The engine as mls needs it. Async methods return `Send` futures so the executor can run them
 /// concurrently on a multi-threaded runtime.
 pub trait Engine: Send + Sync + 'static {
@@ -278,6 +310,18 @@ pub trait Engine: Send + Sync + 'static {
         on_line: Box<dyn Fn(&str) + Send + Sync>,
     ) -> impl Future<Output = Result<String>> + Send;
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Pulls an image from its registry; `on_line` gets each step ("abc: Pull complete").
+    fn pull_image(
+        &self,
+        reference: &str,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Pushes a local image to its registry.
+    fn push_image(
+        &self,
+        reference: &str,
+        on_line: Box<dyn Fn(&str) + Send + Sync>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     fn create_network(
         &self,

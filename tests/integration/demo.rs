@@ -119,15 +119,6 @@ fn demo_up_wait_orders_health_and_is_idempotent() {
     );
 }
 
-fn http_get(port: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
-    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
 #[test]
 fn unhealthy_dependency_fails_up_and_names_it() {
     require_engine();

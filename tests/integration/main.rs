@@ -5,4 +5,5 @@ mod conformance;
 mod context;
 mod demo;
 mod engine;
+mod registry;
 mod support;

@@ -214,6 +214,16 @@ pub fn timestamp(s: &str) -> (String, u32) {
     (secs.to_string(), nanos)
 }
 
+/// A plain HTTP/1.0 GET on 127.0.0.1; the whole response, headers included.
+pub fn http_get(port: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
 pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
