@@ -5,7 +5,7 @@
 //! health_status) into a `Tracker`, and waiters wake on its notifications instead of polling.
 
 use crate::compose::{Condition, Project};
-use crate::engine::{BuildRequest, ContainerState, Engine, Event};
+use crate::engine::{BuildRequest, ContainerState, ContainerSummary, Engine, Event};
 use crate::graph::Graph;
 use crate::plan::spec::container_spec;
 use crate::plan::{ContainerOp, ContainerStep, Plan};
@@ -215,7 +215,7 @@ impl<'a, E: Engine> Executor<'a, E> {
     pub async fn apply(&self, plan: &Plan) -> crate::error::Result<BTreeMap<String, String>> {
         for (name, id) in &plan.orphans {
             if plan.remove_orphans {
-                self.remove(name, id, None).await?;
+                self.remove_one(name, id).await?;
             } else {
                 self.progress.warn(&format!(
                     "Found orphan container ({name}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up."
@@ -223,7 +223,7 @@ impl<'a, E: Engine> Executor<'a, E> {
             }
         }
         for (name, id) in &plan.remove {
-            self.remove(name, id, None).await?;
+            self.remove_one(name, id).await?;
         }
         let nets = plan.networks.iter().map(|(key, name)| async move {
             self.progress
@@ -611,21 +611,58 @@ impl<'a, E: Engine> Executor<'a, E> {
         Ok(())
     }
 
-    /// Stops and removes one container, reporting it.
-    pub async fn remove(
-        &self,
-        name: &str,
-        id: &str,
-        timeout: Option<Duration>,
-    ) -> crate::error::Result<()> {
-        self.progress
-            .status("Container", name, State::Working, "Stopping");
-        self.engine.stop_container(id, timeout).await?;
+    /// Stops and removes one container (an orphan or a surplus replica), reporting it.
+    async fn remove_one(&self, name: &str, id: &str) -> crate::error::Result<()> {
         self.progress
             .status("Container", name, State::Working, "Removing");
+        self.engine.stop_container(id, None).await?;
         self.engine.remove_container(id, true, false).await?;
         self.progress
             .status("Container", name, State::Done, "Removed");
+        Ok(())
+    }
+
+    /// Stops (and with `remove`, removes) containers, dependents before what they depend on:
+    /// one-off and orphan containers first, then the graph's levels from the top down, each
+    /// level in parallel. `timeout` overrides each service's `stop_grace_period`.
+    pub async fn stop_all(
+        &self,
+        containers: &[&ContainerSummary],
+        timeout: Option<Duration>,
+        remove: bool,
+    ) -> crate::error::Result<()> {
+        let mut levels = self.graph.levels();
+        levels.reverse();
+        let level_of = |c: &ContainerSummary| {
+            let s = c.service().unwrap_or("");
+            match levels.iter().position(|l| l.iter().any(|x| x == s)) {
+                Some(i) if !c.is_oneoff() => i + 1,
+                _ => 0,
+            }
+        };
+        for level in 0..=levels.len() {
+            let jobs = containers
+                .iter()
+                .filter(|c| level_of(c) == level)
+                .map(|c| async move {
+                    let t = timeout.or_else(|| c.service().and_then(|s| self.stop_timeout(s)));
+                    self.progress
+                        .status("Container", &c.name, State::Working, "Stopping");
+                    self.engine.stop_container(&c.id, t).await?;
+                    if remove {
+                        self.progress
+                            .status("Container", &c.name, State::Working, "Removing");
+                        self.engine.remove_container(&c.id, true, false).await?;
+                    }
+                    let done = if remove { "Removed" } else { "Stopped" };
+                    self.progress
+                        .status("Container", &c.name, State::Done, done);
+                    Ok::<(), crate::engine::EngineError>(())
+                });
+            for r in join_all(jobs).await {
+                r?;
+            }
+        }
         Ok(())
     }
 }

@@ -46,6 +46,10 @@ pub async fn run(args: Vec<OsString>) -> i32 {
     match result {
         Ok(()) => exit::OK,
         Err(Error::Exit(code)) => code,
+        Err(Error::Interrupted) => {
+            ctx.progress.finish();
+            exit::INTERRUPTED
+        }
         Err(e) => {
             ctx.progress.finish();
             let label = console::Style::new()

@@ -9,7 +9,6 @@ use crate::executor::Executor;
 use crate::graph::Graph;
 use crate::plan::image_ref;
 use crate::progress::State;
-use futures_util::future::join_all;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -47,39 +46,7 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> Result<()> {
 
     let environ = ctx.environ.clone();
     let ex = Executor::new(&engine, &ctx.progress, &project, &graph, &environ);
-    // Dependents stop before what they depend on: walk the levels backwards; one-off and orphan
-    // containers (not in the graph) go first.
-    let mut levels = graph.levels();
-    levels.reverse();
-    let in_graph: BTreeSet<&str> = levels.iter().flatten().map(String::as_str).collect();
-    let mut batches: Vec<Vec<&ContainerSummary>> = vec![containers
-        .iter()
-        .copied()
-        .filter(|c| c.is_oneoff() || !in_graph.contains(c.service().unwrap_or("")))
-        .collect()];
-    for level in &levels {
-        batches.push(
-            containers
-                .iter()
-                .copied()
-                .filter(|c| !c.is_oneoff() && level.iter().any(|s| Some(s.as_str()) == c.service()))
-                .collect(),
-        );
-    }
-    for batch in batches {
-        let jobs = batch.iter().map(|c| {
-            let t = timeout.or_else(|| {
-                c.service()
-                    .and_then(|s| project.services.get(s))
-                    .and_then(|s| s.stop_grace_period.as_deref())
-                    .and_then(crate::compose::parse_duration)
-            });
-            ex.remove(&c.name, &c.id, t)
-        });
-        for r in join_all(jobs).await {
-            r?;
-        }
-    }
+    ex.stop_all(&containers, timeout, true).await?;
     if !targeted.is_empty() {
         return finish(ctx);
     }

@@ -94,19 +94,17 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         _ = tokio::signal::ctrl_c() => {
             ctx.progress.println_stderr("Gracefully stopping... (press Ctrl+C again to force)");
             let timeout = args.timeout.map(Duration::from_secs);
-            let stops = ready.iter().map(|(s, id)| {
-                let name = names.get(s).cloned().unwrap_or_default();
-                let engine = engine.clone();
-                let progress = ctx.progress.clone();
-                async move {
-                    progress.status("Container", &name, crate::progress::State::Working, "Stopping");
-                    let r = engine.stop_container(id, timeout).await;
-                    progress.status("Container", &name, crate::progress::State::Done, "Stopped");
-                    r
-                }
-            });
+            let stop = async {
+                let snapshot = engine.snapshot(&project.name).await?;
+                let ours: Vec<&crate::engine::ContainerSummary> = snapshot
+                    .containers
+                    .iter()
+                    .filter(|c| ready.values().any(|id| *id == c.id))
+                    .collect();
+                ex.stop_all(&ours, timeout, false).await
+            };
             tokio::select! {
-                _ = futures_util::future::join_all(stops) => {}
+                r = stop => r?,
                 _ = tokio::signal::ctrl_c() => {}
             }
             ctx.progress.finish();
