@@ -195,7 +195,8 @@ pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, T
         let lookup = |k: &str| env.get(k).cloned();
         let r = interpolate_tree(&mut tree, &mut Vec::new(), &lookup, &mut ctx.unset);
         ctx.env = env;
-        r?;
+        // The key path alone does not say which of several files holds the variable.
+        r.map_err(|e| format!("{}: {e}", file.display()))?;
     }
     Ok((tree, tags))
 }
@@ -340,8 +341,16 @@ fn typed_view(tree: &Value) -> Result<Typed, String> {
         let mut out = IndexMap::new();
         if let Some(Value::Object(items)) = tree.get(kind) {
             for (k, v) in items {
-                let item: T =
-                    serde_json::from_value(v.clone()).map_err(|e| format!("{kind}.{k}: {e}"))?;
+                // The path inside the item (`ports[1].target`) makes the error actionable.
+                let item: T = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
+                    let inner = e.path().to_string();
+                    let at = if inner == "." {
+                        format!("{kind}.{k}")
+                    } else {
+                        format!("{kind}.{k}.{inner}")
+                    };
+                    format!("{at}: {}", e.into_inner())
+                })?;
                 out.insert(k.clone(), item);
             }
         }
@@ -485,7 +494,11 @@ mod tests {
             ),
             (
                 "services:\n  a:\n    image: ${NOPE:?set it}\n",
-                "error while interpolating services.a.image: required variable NOPE is missing a value: set it",
+                "compose.yaml: error while interpolating services.a.image: required variable NOPE is missing a value: set it",
+            ),
+            (
+                "services:\n  a:\n    image: x\n    ports: [\"80\", {target: eighty}]\n",
+                "services.a.ports[1].target: invalid type: string \"eighty\"",
             ),
             (
                 "services:\n  a:\n    image: x\n    depends_on: [b]\n",
