@@ -186,12 +186,15 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("stop_grace_period") {
         *v = duration(v).map_err(|e| format!("{}: {e}", at("stop_grace_period")))?;
     }
-    if let Some(Value::Object(hosts)) = map.get("extra_hosts") {
-        let list: Vec<Value> = hosts
-            .iter()
-            .map(|(k, v)| Value::String(format!("{k}={}", scalar_string(v))))
-            .collect();
-        map.insert("extra_hosts".into(), Value::Array(list));
+    if let Some(v) = map.get_mut("extra_hosts") {
+        *v = hosts_list(v, &at("extra_hosts"))?;
+    }
+    if let Some(v) = map
+        .get_mut("build")
+        .and_then(|b| b.as_object_mut())
+        .and_then(|b| b.get_mut("extra_hosts"))
+    {
+        *v = hosts_list(v, &at("build.extra_hosts"))?;
     }
     for key in [
         "tty",
@@ -247,18 +250,6 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     }
     if let Some(v) = map.get_mut("sysctls") {
         *v = key_value_map(v, false, "sysctls")?;
-    }
-    if let Some(Value::Array(hosts)) = map.get_mut("extra_hosts") {
-        for h in hosts.iter_mut() {
-            if let Value::String(s) = h {
-                if !s.contains('=') {
-                    if let Some((host, ip)) = s.split_once(':') {
-                        *s = format!("{host}={ip}");
-                    }
-                }
-            }
-        }
-        hosts.sort_by_key(scalar_string);
     }
     if let Some(Value::Array(devices)) = map.get_mut("devices") {
         for d in devices.iter_mut() {
@@ -402,6 +393,49 @@ fn parse_bool(s: &str) -> Option<bool> {
         "false" | "no" | "n" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// `extra_hosts` in any form (`["host:ip", "host=ip1,ip2"]`, `{host: ip}`, `{host: [ip]}`)
+/// → sorted `["host=ip"]`, as compose-go's `HostsList`: the first `=` (else `:`) separates,
+/// comma-separated addresses are split and `[::1]` loses its brackets.
+fn hosts_list(v: &Value, at: &str) -> Result<Value, String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let s = scalar_string(item);
+                let (host, ips) = s
+                    .split_once('=')
+                    .or_else(|| s.split_once(':'))
+                    .ok_or_else(|| format!("{at}: invalid additional host, missing IP: {s}"))?;
+                pairs.extend(ips.split(',').map(|ip| (host.to_string(), ip.to_string())));
+            }
+        }
+        Value::Object(m) => {
+            for (host, ips) in m {
+                match ips {
+                    Value::Array(list) => {
+                        pairs.extend(list.iter().map(|ip| (host.clone(), scalar_string(ip))))
+                    }
+                    other => pairs.push((host.clone(), scalar_string(other))),
+                }
+            }
+        }
+        _ => return Err(format!("{at} must be a list or a mapping")),
+    }
+    let mut out: Vec<String> = Vec::with_capacity(pairs.len());
+    for (host, ip) in pairs {
+        if host.is_empty() || host.contains([':', '=']) {
+            return Err(format!("{at}: bad host name '{host}'"));
+        }
+        let ip = match ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+            Some(inner) if !inner.is_empty() => inner.to_string(),
+            _ => ip,
+        };
+        out.push(format!("{host}={ip}"));
+    }
+    out.sort();
+    Ok(Value::Array(out.into_iter().map(Value::String).collect()))
 }
 
 /// The string form of a YAML scalar as compose writes it in key/value lists.

@@ -17,7 +17,14 @@ pub(super) fn service_defaults(svc: &mut Value, interpolated: bool) {
         m.insert("networks".into(), json!({ "default": null }));
     }
     implicit_dependencies(m);
+    // compose-go prints host lists sorted, so entries appended by later files take their place.
+    if let Some(Value::Array(hosts)) = m.get_mut("extra_hosts") {
+        hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
     if let Some(Value::Object(build)) = m.get_mut("build") {
+        if let Some(Value::Array(hosts)) = build.get_mut("extra_hosts") {
+            hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
         if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
             let at = usize::from(build.contains_key("context"));
             build.shift_insert(at, "dockerfile".into(), Value::String("Dockerfile".into()));
