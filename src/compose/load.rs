@@ -69,7 +69,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     };
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
-        apply_env_files(svc, &mut ctx)?;
+        apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
         apply_label_files(svc)?;
         service_defaults(svc, ctx.interpolate);
     }
@@ -264,12 +264,20 @@ fn apply_label_files(svc: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
-fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
+/// With `read_files` false (`config --hash`), `env_file` stays as paths and only bare
+/// `environment` entries are resolved.
+fn apply_env_files(svc: &mut Value, ctx: &mut Ctx, read_files: bool) -> Result<(), String> {
+    if !read_files {
+        env_file_paths(svc);
+    }
     let Value::Object(m) = svc else { return Ok(()) };
-    let files = match m.shift_remove("env_file") {
-        Some(Value::Array(f)) => f,
+    let files = match m.get("env_file") {
+        Some(Value::Array(f)) if read_files => f.clone(),
         _ => Vec::new(),
     };
+    if read_files {
+        m.shift_remove("env_file");
+    }
     let declared = match m.get("environment") {
         Some(Value::Object(e)) => e.clone(),
         _ => Map::new(),
@@ -318,6 +326,24 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
     }
     m.insert("environment".into(), Value::Object(env));
     Ok(())
+}
+
+/// `env_file` as Compose prints it unresolved: a path string when it is required in the
+/// default format, else the long form.
+fn env_file_paths(svc: &mut Value) {
+    let Some(Value::Array(files)) = svc.get_mut("env_file") else {
+        return;
+    };
+    for f in files.iter_mut() {
+        let required = f.get("required").and_then(Value::as_bool).unwrap_or(true);
+        if let (Some(Value::Object(m)), true) = (Some(&mut *f), required) {
+            if !m.contains_key("format") {
+                if let Some(path) = m.get("path").cloned() {
+                    *f = path;
+                }
+            }
+        }
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -52,6 +52,9 @@ pub struct LoadOptions {
     pub services: Vec<String>,
     /// False for `config --no-interpolate`.
     pub no_interpolate: bool,
+    /// `config --hash`: leave `env_file` unread and bare `environment` entries unresolved, as
+    /// Docker Compose does for that flag (its hash covers the files, not their contents).
+    pub keep_env_files: bool,
     /// The caller's environment (injected so tests need not touch the process env).
     pub environ: HashMap<String, String>,
     /// Working directory of the caller.
