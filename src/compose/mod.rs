@@ -30,7 +30,8 @@ pub use canonical::{format_go_duration, parse_go_duration, shell_split};
 pub use load::load;
 pub use model::*;
 pub use render::{
-    image_names, profile_names, render_json, render_yaml, service_names, volume_names,
+    go_json_service, image_names, profile_names, render_json, render_yaml, service_names,
+    volume_names,
 };
 
 use std::collections::HashMap;

@@ -27,6 +27,7 @@ pub fn config_hash(project: &Project, service: &str) -> String {
         }
     }
     strip_extensions(&mut value);
+    crate::compose::go_json_service(&mut value);
     // The tree holds every literal `$` written back as `$$` (the re-loadable `config` form);
     // Compose hashes the interpolated values themselves.
     let json = serde_json::to_string(&value)
