@@ -35,18 +35,23 @@ pub struct Ctx {
 impl Ctx {
     /// Loads the project; `services` named on the command line enable their profiles.
     pub fn load(&self, services: &[String], no_interpolate: bool) -> Result<Project> {
-        let opts = LoadOptions {
-            files: self.global.files.clone(),
-            project_name: self.global.project_name.clone(),
-            project_directory: self.global.project_directory.clone(),
-            env_files: self.global.env_files.clone(),
-            profiles: self.global.profiles.clone(),
-            services: services.to_vec(),
+        self.load_with(&self.options(services, no_interpolate))
+    }
+
+    /// The loader's options for this command line.
+    pub fn options(&self, services: &[String], no_interpolate: bool) -> LoadOptions {
+        load_options(
+            &self.global,
+            services,
             no_interpolate,
-            environ: self.environ.clone(),
-            cwd: self.cwd.clone(),
-        };
-        let project = compose::load(&opts)?;
+            self.environ.clone(),
+            self.cwd.clone(),
+        )
+    }
+
+    /// Loads the project with these options and shows its warnings.
+    pub fn load_with(&self, opts: &LoadOptions) -> Result<Project> {
+        let project = compose::load(opts)?;
         for w in &project.warnings {
             self.progress.warn(w);
         }
@@ -56,6 +61,29 @@ impl Ctx {
     /// Connects to the engine (DOCKER_HOST or the local socket) and negotiates the API version.
     pub async fn engine(&self) -> Result<Arc<Docker>> {
         Ok(Arc::new(Docker::connect().await?))
+    }
+}
+
+/// The loader's options for these global flags, services named on the command line,
+/// environment and working directory.
+pub fn load_options(
+    global: &Global,
+    services: &[String],
+    no_interpolate: bool,
+    environ: HashMap<String, String>,
+    cwd: PathBuf,
+) -> LoadOptions {
+    LoadOptions {
+        files: global.files.clone(),
+        project_name: global.project_name.clone(),
+        project_directory: global.project_directory.clone(),
+        env_files: global.env_files.clone(),
+        profiles: global.profiles.clone(),
+        services: services.to_vec(),
+        no_interpolate,
+        keep_env_files: false,
+        environ,
+        cwd,
     }
 }
 

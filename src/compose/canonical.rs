@@ -70,6 +70,12 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
                 }
             }
         }
+        // compose-go holds provenance and sbom as strings ("true" or an attestation spec).
+        for key in ["provenance", "sbom"] {
+            if let Some(v) = build.get_mut(key) {
+                *v = Value::String(scalar_string(v));
+            }
+        }
         for key in ["args", "labels"] {
             if let Some(v) = build.get_mut(key) {
                 *v = key_value_map(v, key == "args", &at(&format!("build.{key}")))?;
@@ -164,6 +170,11 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
             }
         }
         cast_int(hc.get_mut("retries"));
+        cast_bool(hc.get_mut("disable"));
+        // compose-go omits `disable: false` (its zero value).
+        if hc.get("disable") == Some(&Value::Bool(false)) {
+            hc.shift_remove("disable");
+        }
         // compose-go's field order, so YAML output lists them as Docker Compose does.
         let order = [
             "test",
@@ -186,12 +197,27 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("stop_grace_period") {
         *v = duration(v).map_err(|e| format!("{}: {e}", at("stop_grace_period")))?;
     }
-    if let Some(Value::Object(hosts)) = map.get("extra_hosts") {
-        let list: Vec<Value> = hosts
-            .iter()
-            .map(|(k, v)| Value::String(format!("{k}={}", scalar_string(v))))
-            .collect();
-        map.insert("extra_hosts".into(), Value::Array(list));
+    if let Some(v) = map.get_mut("extra_hosts") {
+        *v = hosts_list(v, &at("extra_hosts"))?;
+    }
+    if let Some(Value::Object(blkio)) = map.get_mut("blkio_config") {
+        blkio_config(blkio).map_err(|e| format!("{}.{e}", at("blkio_config")))?;
+    }
+    for key in ["post_start", "pre_stop"] {
+        if let Some(Value::Array(hooks)) = map.get_mut(key) {
+            for (i, hook) in hooks.iter_mut().enumerate() {
+                if let Value::Object(h) = hook {
+                    service_hook(h).map_err(|e| format!("{}[{i}].{e}", at(key)))?;
+                }
+            }
+        }
+    }
+    if let Some(v) = map
+        .get_mut("build")
+        .and_then(|b| b.as_object_mut())
+        .and_then(|b| b.get_mut("extra_hosts"))
+    {
+        *v = hosts_list(v, &at("build.extra_hosts"))?;
     }
     for key in [
         "tty",
@@ -216,16 +242,24 @@ const INT_KEYS: &[&str] = &[
     "cpu_quota",
     "cpu_rt_period",
     "cpu_rt_runtime",
-    "mem_swappiness",
     "oom_score_adj",
     "pids_limit",
 ];
-const BYTE_KEYS: &[&str] = &["mem_limit", "mem_reservation", "memswap_limit", "shm_size"];
+/// compose-go holds these as `UnitBytes` and prints them as strings (even mem_swappiness).
+const BYTE_KEYS: &[&str] = &[
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "shm_size",
+    "mem_swappiness",
+];
 
 /// Casts the attributes compose-go holds as numbers, byte counts or structured lists.
 fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     for key in INT_KEYS {
-        cast_int(map.get_mut(*key));
+        if let Some(v) = map.get_mut(*key) {
+            *v = strict_int(v).map_err(|e| format!("{key}: {e}"))?;
+        }
     }
     cast_float(map.get_mut("cpus"));
     for key in BYTE_KEYS {
@@ -248,18 +282,6 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     if let Some(v) = map.get_mut("sysctls") {
         *v = key_value_map(v, false, "sysctls")?;
     }
-    if let Some(Value::Array(hosts)) = map.get_mut("extra_hosts") {
-        for h in hosts.iter_mut() {
-            if let Value::String(s) = h {
-                if !s.contains('=') {
-                    if let Some((host, ip)) = s.split_once(':') {
-                        *s = format!("{host}={ip}");
-                    }
-                }
-            }
-        }
-        hosts.sort_by_key(scalar_string);
-    }
     if let Some(Value::Array(devices)) = map.get_mut("devices") {
         for d in devices.iter_mut() {
             if let Value::String(spec) = d {
@@ -272,6 +294,9 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         cast_int(deploy.get_mut("replicas"));
+        if let Some(v) = deploy.get_mut("labels") {
+            *v = key_value_map(v, false, "deploy.labels")?;
+        }
         for (part, keys) in [
             ("restart_policy", &["delay", "window"][..]),
             ("update_config", &["delay", "monitor"][..]),
@@ -388,6 +413,20 @@ fn cast_bool(v: Option<&mut Value>) {
     }
 }
 
+/// An integer attribute: a number, or a string holding one (after interpolation); anything
+/// else is the error compose-go reports when its cast fails.
+fn strict_int(v: &Value) -> Result<Value, String> {
+    match v {
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(v.clone()),
+        Value::String(s) => {
+            s.trim().parse::<i64>().map(Value::from).map_err(|_| {
+                format!("failed to cast to expected type: parsing {s:?}: invalid syntax")
+            })
+        }
+        other => Err(format!("must be an integer, not {other}")),
+    }
+}
+
 fn cast_int(v: Option<&mut Value>) {
     if let Some(v) = v {
         if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
@@ -402,6 +441,128 @@ fn parse_bool(s: &str) -> Option<bool> {
         "false" | "no" | "n" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// compose-go's `BlkioConfig`: rates are byte counts printed as strings; fields in struct
+/// order. (Its device entries have no JSON tags: `render::go_json_service` renames them.)
+fn blkio_config(blkio: &mut Map<String, Value>) -> Result<(), String> {
+    let mut out = Map::new();
+    for key in [
+        "weight",
+        "weight_device",
+        "device_read_bps",
+        "device_read_iops",
+        "device_write_bps",
+        "device_write_iops",
+    ] {
+        let Some(v) = blkio.shift_remove(key) else {
+            continue;
+        };
+        let v = match (key, v) {
+            ("weight", v) => v,
+            (_, Value::Array(items)) => {
+                let mut list = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    let mut dev = Map::new();
+                    dev.insert(
+                        "path".into(),
+                        item.get("path")
+                            .cloned()
+                            .unwrap_or(Value::String(String::new())),
+                    );
+                    if key == "weight_device" {
+                        dev.insert(
+                            "weight".into(),
+                            item.get("weight").cloned().unwrap_or(0.into()),
+                        );
+                    } else {
+                        let rate = item.get("rate").cloned().unwrap_or(0.into());
+                        dev.insert(
+                            "rate".into(),
+                            bytes(&rate).map_err(|e| format!("{key}[{i}].rate: {e}"))?,
+                        );
+                    }
+                    list.push(Value::Object(dev));
+                }
+                Value::Array(list)
+            }
+            (_, other) => other,
+        };
+        out.insert(key.into(), v);
+    }
+    out.append(blkio);
+    *blkio = out;
+    Ok(())
+}
+
+/// A `post_start` / `pre_stop` hook: command split like `command`, environment as a map,
+/// fields in compose-go's order.
+fn service_hook(h: &mut Map<String, Value>) -> Result<(), String> {
+    if let Some(Value::String(s)) = h.get("command") {
+        let words = shell_split(s).map_err(|e| format!("command: {e}"))?;
+        h.insert("command".into(), strings(words));
+    }
+    if let Some(v) = h.get_mut("environment") {
+        *v = key_value_map(v, true, "environment")?;
+    }
+    let mut out = Map::new();
+    for key in [
+        "command",
+        "user",
+        "privileged",
+        "working_dir",
+        "environment",
+    ] {
+        if let Some(v) = h.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out.append(h);
+    *h = out;
+    Ok(())
+}
+
+/// `extra_hosts` in any form (`["host:ip", "host=ip1,ip2"]`, `{host: ip}`, `{host: [ip]}`)
+/// → sorted `["host=ip"]`, as compose-go's `HostsList`: the first `=` (else `:`) separates,
+/// comma-separated addresses are split and `[::1]` loses its brackets.
+fn hosts_list(v: &Value, at: &str) -> Result<Value, String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                let s = scalar_string(item);
+                let (host, ips) = s
+                    .split_once('=')
+                    .or_else(|| s.split_once(':'))
+                    .ok_or_else(|| format!("{at}: invalid additional host, missing IP: {s}"))?;
+                pairs.extend(ips.split(',').map(|ip| (host.to_string(), ip.to_string())));
+            }
+        }
+        Value::Object(m) => {
+            for (host, ips) in m {
+                match ips {
+                    Value::Array(list) => {
+                        pairs.extend(list.iter().map(|ip| (host.clone(), scalar_string(ip))))
+                    }
+                    other => pairs.push((host.clone(), scalar_string(other))),
+                }
+            }
+        }
+        _ => return Err(format!("{at} must be a list or a mapping")),
+    }
+    let mut out: Vec<String> = Vec::with_capacity(pairs.len());
+    for (host, ip) in pairs {
+        if host.is_empty() || host.contains([':', '=']) {
+            return Err(format!("{at}: bad host name '{host}'"));
+        }
+        let ip = match ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+            Some(inner) if !inner.is_empty() => inner.to_string(),
+            _ => ip,
+        };
+        out.push(format!("{host}={ip}"));
+    }
+    out.sort();
+    Ok(Value::Array(out.into_iter().map(Value::String).collect()))
 }
 
 /// The string form of a YAML scalar as compose writes it in key/value lists.

@@ -1,65 +1,63 @@
-//! Replays the `config` conformance cases (tests/conformance/cases) through `load` and
-//! `render_json`, comparing with Docker Compose v2.40.3's recorded output.
+//! Replays the `config` conformance cases (tests/conformance/cases) in-process: the case's
+//! `cmd` is parsed by the real CLI, loaded with `load` and printed by `config`'s renderer, then
+//! compared with Docker Compose v2.40.3's recorded output (tests/conformance/record.sh).
 
-use super::{load, render_json, LoadOptions};
+use crate::cli::{Cli, Command, ConfigArgs};
+use crate::commands::config::{adjust_options, render};
+use crate::commands::load_options;
+use clap::Parser;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// Cases whose `cmd` is not a `config` command, or whose check lives in another module.
-const NOT_LOADER_CASES: &[&str] = &[
-    // The dependency cycle is reported by the graph module, not by the loader.
-    "depends-on-cycle",
-];
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/cases")
 }
 
-/// Builds load options from a case's `cmd` and `shell.env`, as the runner would.
-fn options(dir: &Path) -> LoadOptions {
-    let cmd = std::fs::read_to_string(dir.join("cmd")).unwrap_or_default();
-    let mut opts = LoadOptions {
-        cwd: dir.to_path_buf(),
-        ..LoadOptions::default()
+/// The case's `config` flags and its environment (`PATH` plus `shell.env`), as the runner
+/// would give them to the binary.
+fn parse_case(dir: &Path) -> Result<(Cli, ConfigArgs, HashMap<String, String>), String> {
+    let cmd = std::fs::read_to_string(dir.join("cmd")).map_err(|e| e.to_string())?;
+    let cli = Cli::try_parse_from(std::iter::once("mls").chain(cmd.split_whitespace()))
+        .map_err(|e| e.to_string())?;
+    let Command::Config(args) = &cli.command else {
+        return Err("not a config command".into());
     };
-    let mut words = cmd.split_whitespace();
-    while let Some(w) = words.next() {
-        let mut value = || words.next().unwrap_or_default().to_string();
-        match w {
-            "-f" | "--file" => opts.files.push(PathBuf::from(value())),
-            "-p" | "--project-name" => opts.project_name = Some(value()),
-            "--project-directory" => opts.project_directory = Some(PathBuf::from(value())),
-            "--env-file" => opts.env_files.push(PathBuf::from(value())),
-            "--profile" => opts.profiles.push(value()),
-            _ => {}
-        }
-    }
+    let args = args.clone();
+    let mut environ = HashMap::new();
     if let Ok(path) = std::env::var("PATH") {
-        opts.environ.insert("PATH".into(), path);
+        environ.insert("PATH".into(), path);
     }
     if let Ok(text) = std::fs::read_to_string(dir.join("shell.env")) {
         for line in text.lines() {
             if let Some((k, v)) = line.split_once('=') {
-                opts.environ.insert(k.to_string(), v.to_string());
+                environ.insert(k.to_string(), v.to_string());
             }
         }
     }
-    opts
+    Ok((cli, args, environ))
 }
 
 /// Runs one case; `Err` says why it failed.
 fn run_case(dir: &Path) -> Result<(), String> {
-    let opts = options(dir);
-    let result = load(&opts);
+    let (cli, args, environ) = parse_case(dir)?;
+    let mut opts = load_options(
+        &cli.global,
+        &args.services,
+        args.no_interpolate,
+        environ,
+        dir.to_path_buf(),
+    );
+    adjust_options(&mut opts, &args);
     let case_dir = dir.to_string_lossy().into_owned();
-    let expected_json = dir.join("expected.json");
-    let expected_err = dir.join("expected-error.txt");
-    if expected_json.exists() {
-        let project = result.map_err(|e| format!("load failed: {e}"))?;
-        let out = render_json(&project).replace(&case_dir, "${CASE_DIR}");
+    let result = super::load(&opts)
+        .map_err(|e| e.to_string())
+        .and_then(|p| render(&p, &args).map_err(|e| e.to_string()));
+    if let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) {
+        let out = result
+            .map_err(|e| format!("load failed: {e}"))?
+            .replace(&case_dir, "${CASE_DIR}");
         let got: serde_json::Value =
             serde_json::from_str(&out).map_err(|e| format!("output is not JSON: {e}"))?;
-        let text = std::fs::read_to_string(&expected_json).map_err(|e| e.to_string())?;
         let want: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         if got != want {
             return Err(format!(
@@ -70,12 +68,20 @@ fn run_case(dir: &Path) -> Result<(), String> {
         }
         return Ok(());
     }
-    if expected_err.exists() {
+    if let Ok(want) = std::fs::read_to_string(dir.join("expected.txt")) {
+        let got = result
+            .map_err(|e| format!("load failed: {e}"))?
+            .replace(&case_dir, "${CASE_DIR}");
+        if got != want {
+            return Err(format!("text differs\n--- got\n{got}--- want\n{want}"));
+        }
+        return Ok(());
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join("expected-error.txt")) {
         let err = match result {
             Ok(_) => return Err("expected a failure, got a project".into()),
-            Err(e) => e.to_string().replace(&case_dir, "${CASE_DIR}"),
+            Err(e) => e.replace(&case_dir, "${CASE_DIR}"),
         };
-        let text = std::fs::read_to_string(&expected_err).map_err(|e| e.to_string())?;
         let missing: Vec<&str> = text
             .lines()
             .map(str::trim)
@@ -99,20 +105,21 @@ fn config_cases_match_docker_compose() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.len() >= 10, "too few cases found: {names:?}");
+    assert!(names.len() >= 60, "too few cases found: {names:?}");
     let mut failures: HashMap<String, String> = HashMap::new();
+    let mut ran = 0;
     for name in &names {
         let cmd = std::fs::read_to_string(cases_dir().join(name).join("cmd")).unwrap_or_default();
         // Runtime cases (up, run) are replayed against the engine by the integration tests.
-        if NOT_LOADER_CASES.contains(&name.as_str())
-            || !cmd.split_whitespace().any(|w| w == "config")
-        {
+        if !cmd.split_whitespace().any(|w| w == "config") {
             continue;
         }
+        ran += 1;
         if let Err(why) = run_case(&cases_dir().join(name)) {
             failures.insert(name.clone(), why);
         }
     }
+    assert!(ran >= 60, "only {ran} config cases ran");
     let mut report: Vec<String> = failures
         .iter()
         .map(|(n, why)| format!("FAIL {n}: {why}"))

@@ -17,7 +17,14 @@ pub(super) fn service_defaults(svc: &mut Value, interpolated: bool) {
         m.insert("networks".into(), json!({ "default": null }));
     }
     implicit_dependencies(m);
+    // compose-go prints host lists sorted, so entries appended by later files take their place.
+    if let Some(Value::Array(hosts)) = m.get_mut("extra_hosts") {
+        hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
     if let Some(Value::Object(build)) = m.get_mut("build") {
+        if let Some(Value::Array(hosts)) = build.get_mut("extra_hosts") {
+            hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
         if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
             let at = usize::from(build.contains_key("context"));
             build.shift_insert(at, "dockerfile".into(), Value::String("Dockerfile".into()));
@@ -272,25 +279,25 @@ const BUILD_ORDER: &[&str] = &[
     "dockerfile_inline",
     "entitlements",
     "args",
+    "provenance",
+    "sbom",
     "ssh",
     "labels",
     "cache_from",
     "cache_to",
     "no_cache",
     "additional_contexts",
-    "network",
-    "provenance",
-    "sbom",
     "pull",
-    "target",
-    "shm_size",
     "extra_hosts",
     "isolation",
-    "privileged",
+    "network",
+    "target",
     "secrets",
+    "shm_size",
     "tags",
     "ulimits",
     "platforms",
+    "privileged",
 ];
 
 const HEALTHCHECK_ORDER: &[&str] = &[
@@ -372,6 +379,21 @@ pub(super) fn sort_maps(svc: &mut Value) {
     for key in ["depends_on", "networks", "ulimits"] {
         if let Some(Value::Object(inner)) = m.get_mut(key) {
             inner.sort_keys();
+        }
+    }
+    // compose-go's field orders: ServiceDependency, and ServiceNetworkConfig (alphabetical).
+    if let Some(Value::Object(deps)) = m.get_mut("depends_on") {
+        for (_, dep) in deps.iter_mut() {
+            if let Value::Object(d) = dep {
+                order_keys(d, &["condition", "restart", "required"]);
+            }
+        }
+    }
+    if let Some(Value::Object(nets)) = m.get_mut("networks") {
+        for (_, net) in nets.iter_mut() {
+            if let Value::Object(n) = net {
+                n.sort_keys();
+            }
         }
     }
     let nested = [

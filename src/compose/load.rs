@@ -69,7 +69,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     };
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
-        apply_env_files(svc, &mut ctx)?;
+        apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
         apply_label_files(svc)?;
         service_defaults(svc, ctx.interpolate);
     }
@@ -195,7 +195,8 @@ pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, T
         let lookup = |k: &str| env.get(k).cloned();
         let r = interpolate_tree(&mut tree, &mut Vec::new(), &lookup, &mut ctx.unset);
         ctx.env = env;
-        r?;
+        // The key path alone does not say which of several files holds the variable.
+        r.map_err(|e| format!("{}: {e}", file.display()))?;
     }
     Ok((tree, tags))
 }
@@ -263,12 +264,20 @@ fn apply_label_files(svc: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
-fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
+/// With `read_files` false (`config --hash`), `env_file` stays as paths and only bare
+/// `environment` entries are resolved.
+fn apply_env_files(svc: &mut Value, ctx: &mut Ctx, read_files: bool) -> Result<(), String> {
+    if !read_files {
+        env_file_paths(svc);
+    }
     let Value::Object(m) = svc else { return Ok(()) };
-    let files = match m.shift_remove("env_file") {
-        Some(Value::Array(f)) => f,
+    let files = match m.get("env_file") {
+        Some(Value::Array(f)) if read_files => f.clone(),
         _ => Vec::new(),
     };
+    if read_files {
+        m.shift_remove("env_file");
+    }
     let declared = match m.get("environment") {
         Some(Value::Object(e)) => e.clone(),
         _ => Map::new(),
@@ -319,6 +328,24 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// `env_file` as Compose prints it unresolved: a path string when it is required in the
+/// default format, else the long form.
+fn env_file_paths(svc: &mut Value) {
+    let Some(Value::Array(files)) = svc.get_mut("env_file") else {
+        return;
+    };
+    for f in files.iter_mut() {
+        let required = f.get("required").and_then(Value::as_bool).unwrap_or(true);
+        if let (Some(Value::Object(m)), true) = (Some(&mut *f), required) {
+            if !m.contains_key("format") {
+                if let Some(path) = m.get("path").cloned() {
+                    *f = path;
+                }
+            }
+        }
+    }
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
@@ -340,8 +367,16 @@ fn typed_view(tree: &Value) -> Result<Typed, String> {
         let mut out = IndexMap::new();
         if let Some(Value::Object(items)) = tree.get(kind) {
             for (k, v) in items {
-                let item: T =
-                    serde_json::from_value(v.clone()).map_err(|e| format!("{kind}.{k}: {e}"))?;
+                // The path inside the item (`ports[1].target`) makes the error actionable.
+                let item: T = serde_path_to_error::deserialize(v.clone()).map_err(|e| {
+                    let inner = e.path().to_string();
+                    let at = if inner == "." {
+                        format!("{kind}.{k}")
+                    } else {
+                        format!("{kind}.{k}.{inner}")
+                    };
+                    format!("{at}: {}", e.into_inner())
+                })?;
                 out.insert(k.clone(), item);
             }
         }
@@ -485,7 +520,11 @@ mod tests {
             ),
             (
                 "services:\n  a:\n    image: ${NOPE:?set it}\n",
-                "error while interpolating services.a.image: required variable NOPE is missing a value: set it",
+                "compose.yaml: error while interpolating services.a.image: required variable NOPE is missing a value: set it",
+            ),
+            (
+                "services:\n  a:\n    image: x\n    ports: [\"80\", {target: eighty}]\n",
+                "services.a.ports[1].target: invalid type: string \"eighty\"",
             ),
             (
                 "services:\n  a:\n    image: x\n    depends_on: [b]\n",

@@ -30,7 +30,8 @@ pub use canonical::{format_go_duration, parse_go_duration, shell_split};
 pub use load::load;
 pub use model::*;
 pub use render::{
-    image_names, profile_names, render_json, render_yaml, service_names, volume_names,
+    go_json_service, image_names, profile_names, render_json, render_yaml, service_names,
+    volume_names,
 };
 
 use std::collections::HashMap;
@@ -52,6 +53,9 @@ pub struct LoadOptions {
     pub services: Vec<String>,
     /// False for `config --no-interpolate`.
     pub no_interpolate: bool,
+    /// `config --hash`: leave `env_file` unread and bare `environment` entries unresolved, as
+    /// Docker Compose does for that flag (its hash covers the files, not their contents).
+    pub keep_env_files: bool,
     /// The caller's environment (injected so tests need not touch the process env).
     pub environ: HashMap<String, String>,
     /// Working directory of the caller.

@@ -43,7 +43,12 @@ pub(super) fn apply_profiles(
     env: &HashMap<String, String>,
 ) -> Result<Vec<String>, String> {
     let mut enabled: HashSet<String> = opts.profiles.iter().cloned().collect();
-    if let Some(p) = env.get("COMPOSE_PROFILES") {
+    // `--profile` flags replace COMPOSE_PROFILES rather than adding to it (compose-go's
+    // WithDefaultProfiles reads the variable only when no flag was given).
+    if let Some(p) = env
+        .get("COMPOSE_PROFILES")
+        .filter(|_| opts.profiles.is_empty())
+    {
         enabled.extend(
             p.split(',')
                 .map(str::trim)

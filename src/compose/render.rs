@@ -18,6 +18,9 @@ pub fn render_json(project: &Project) -> String {
                     if let Value::Object(m) = item {
                         m.retain(|k, _| !k.starts_with("x-"));
                     }
+                    if kind == "services" {
+                        go_json_service(item);
+                    }
                 }
             }
         }
@@ -29,6 +32,34 @@ pub fn render_json(project: &Project) -> String {
         .replace('>', "\\u003e")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+/// Where Go's JSON of a compose-go service differs from its YAML: blkio device entries
+/// (`ThrottleDevice`, `WeightDevice`) have no JSON tags, so their fields keep Go's names.
+pub fn go_json_service(svc: &mut Value) {
+    let Some(Value::Object(blkio)) = svc.get_mut("blkio_config") else {
+        return;
+    };
+    for (key, list) in blkio.iter_mut() {
+        let Value::Array(items) = list else { continue };
+        if key == "weight" {
+            continue;
+        }
+        for item in items.iter_mut() {
+            if let Value::Object(m) = item {
+                let old = std::mem::take(m);
+                for (k, v) in old {
+                    let k = match k.as_str() {
+                        "path" => "Path".to_string(),
+                        "rate" => "Rate".to_string(),
+                        "weight" => "Weight".to_string(),
+                        _ => k,
+                    };
+                    m.insert(k, v);
+                }
+            }
+        }
+    }
 }
 
 /// The project as `docker compose config` prints it (YAML, in go-yaml's style: sequences

@@ -141,90 +141,396 @@ pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
     Ok(())
 }
 
-const HEALTHCHECK_KEYS: &[&str] = &[
-    "disable",
-    "interval",
-    "retries",
-    "test",
-    "timeout",
-    "start_period",
-    "start_interval",
+/// Known keys of every nested mapping the compose-spec closes (`additionalProperties: false`),
+/// by path: `*` is any key of a mapping, `[]` any item of a sequence. Generated from
+/// compose-go's schema/compose-spec.json; `x-` keys are always allowed.
+const NESTED: &[(&str, &[&str])] = &[
+    ("services.*.develop", &["watch"]),
+    (
+        "services.*.develop.watch.[]",
+        &[
+            "action",
+            "exec",
+            "ignore",
+            "include",
+            "initial_sync",
+            "path",
+            "target",
+        ],
+    ),
+    (
+        "services.*.develop.watch.[].exec",
+        &[
+            "command",
+            "environment",
+            "privileged",
+            "user",
+            "working_dir",
+        ],
+    ),
+    (
+        "services.*.deploy",
+        &[
+            "endpoint_mode",
+            "labels",
+            "mode",
+            "placement",
+            "replicas",
+            "resources",
+            "restart_policy",
+            "rollback_config",
+            "update_config",
+        ],
+    ),
+    (
+        "services.*.deploy.rollback_config",
+        &[
+            "delay",
+            "failure_action",
+            "max_failure_ratio",
+            "monitor",
+            "order",
+            "parallelism",
+        ],
+    ),
+    (
+        "services.*.deploy.update_config",
+        &[
+            "delay",
+            "failure_action",
+            "max_failure_ratio",
+            "monitor",
+            "order",
+            "parallelism",
+        ],
+    ),
+    ("services.*.deploy.resources", &["limits", "reservations"]),
+    (
+        "services.*.deploy.resources.limits",
+        &["cpus", "memory", "pids"],
+    ),
+    (
+        "services.*.deploy.resources.reservations",
+        &["cpus", "devices", "generic_resources", "memory"],
+    ),
+    (
+        "services.*.deploy.resources.reservations.generic_resources.[]",
+        &["discrete_resource_spec"],
+    ),
+    (
+        "services.*.deploy.resources.reservations.generic_resources.[].discrete_resource_spec",
+        &["kind", "value"],
+    ),
+    (
+        "services.*.deploy.resources.reservations.devices.[]",
+        &["capabilities", "count", "device_ids", "driver", "options"],
+    ),
+    (
+        "services.*.deploy.restart_policy",
+        &["condition", "delay", "max_attempts", "window"],
+    ),
+    (
+        "services.*.deploy.placement",
+        &["constraints", "max_replicas_per_node", "preferences"],
+    ),
+    ("services.*.deploy.placement.preferences.[]", &["spread"]),
+    (
+        "services.*.build",
+        &[
+            "additional_contexts",
+            "args",
+            "cache_from",
+            "cache_to",
+            "context",
+            "dockerfile",
+            "dockerfile_inline",
+            "entitlements",
+            "extra_hosts",
+            "isolation",
+            "labels",
+            "network",
+            "no_cache",
+            "no_cache_filter",
+            "platforms",
+            "privileged",
+            "provenance",
+            "pull",
+            "sbom",
+            "secrets",
+            "shm_size",
+            "ssh",
+            "tags",
+            "target",
+            "ulimits",
+        ],
+    ),
+    (
+        "services.*.build.secrets.[]",
+        &["gid", "mode", "source", "target", "uid"],
+    ),
+    ("services.*.build.ulimits.*", &["hard", "soft"]),
+    (
+        "services.*.blkio_config",
+        &[
+            "device_read_bps",
+            "device_read_iops",
+            "device_write_bps",
+            "device_write_iops",
+            "weight",
+            "weight_device",
+        ],
+    ),
+    (
+        "services.*.blkio_config.device_read_bps.[]",
+        &["path", "rate"],
+    ),
+    (
+        "services.*.blkio_config.device_read_iops.[]",
+        &["path", "rate"],
+    ),
+    (
+        "services.*.blkio_config.device_write_bps.[]",
+        &["path", "rate"],
+    ),
+    (
+        "services.*.blkio_config.device_write_iops.[]",
+        &["path", "rate"],
+    ),
+    (
+        "services.*.blkio_config.weight_device.[]",
+        &["path", "weight"],
+    ),
+    (
+        "services.*.configs.[]",
+        &["gid", "mode", "source", "target", "uid"],
+    ),
+    (
+        "services.*.credential_spec",
+        &["config", "file", "registry"],
+    ),
+    (
+        "services.*.depends_on.*",
+        &["condition", "required", "restart"],
+    ),
+    (
+        "services.*.devices.[]",
+        &["permissions", "source", "target"],
+    ),
+    ("services.*.env_file.[]", &["format", "path", "required"]),
+    ("services.*.extends", &["file", "service"]),
+    ("services.*.provider", &["options", "type"]),
+    (
+        "services.*.healthcheck",
+        &[
+            "disable",
+            "interval",
+            "retries",
+            "start_interval",
+            "start_period",
+            "test",
+            "timeout",
+        ],
+    ),
+    ("services.*.logging", &["driver", "options"]),
+    ("services.*.models.*", &["endpoint_var", "model_var"]),
+    (
+        "services.*.networks.*",
+        &[
+            "aliases",
+            "driver_opts",
+            "gw_priority",
+            "interface_name",
+            "ipv4_address",
+            "ipv6_address",
+            "link_local_ips",
+            "mac_address",
+            "priority",
+        ],
+    ),
+    (
+        "services.*.ports.[]",
+        &[
+            "app_protocol",
+            "host_ip",
+            "mode",
+            "name",
+            "protocol",
+            "published",
+            "target",
+        ],
+    ),
+    (
+        "services.*.pre_start.[]",
+        &[
+            "command",
+            "environment",
+            "image",
+            "per_replica",
+            "privileged",
+            "user",
+            "working_dir",
+        ],
+    ),
+    (
+        "services.*.post_start.[]",
+        &[
+            "command",
+            "environment",
+            "privileged",
+            "user",
+            "working_dir",
+        ],
+    ),
+    (
+        "services.*.pre_stop.[]",
+        &[
+            "command",
+            "environment",
+            "privileged",
+            "user",
+            "working_dir",
+        ],
+    ),
+    (
+        "services.*.secrets.[]",
+        &["gid", "mode", "source", "target", "uid"],
+    ),
+    ("services.*.ulimits.*", &["hard", "soft"]),
+    (
+        "services.*.volumes.[]",
+        &[
+            "bind",
+            "consistency",
+            "image",
+            "read_only",
+            "source",
+            "target",
+            "tmpfs",
+            "type",
+            "volume",
+        ],
+    ),
+    (
+        "services.*.volumes.[].bind",
+        &["create_host_path", "propagation", "recursive", "selinux"],
+    ),
+    (
+        "services.*.volumes.[].volume",
+        &["labels", "nocopy", "subpath"],
+    ),
+    ("services.*.volumes.[].tmpfs", &["mode", "size"]),
+    ("services.*.volumes.[].image", &["subpath"]),
+    (
+        "networks.*",
+        &[
+            "attachable",
+            "driver",
+            "driver_opts",
+            "enable_ipv4",
+            "enable_ipv6",
+            "external",
+            "internal",
+            "ipam",
+            "labels",
+            "name",
+        ],
+    ),
+    ("networks.*.ipam", &["config", "driver", "options"]),
+    (
+        "networks.*.ipam.config.[]",
+        &["aux_addresses", "gateway", "ip_range", "subnet"],
+    ),
+    ("networks.*.external", &["name"]),
+    (
+        "volumes.*",
+        &["driver", "driver_opts", "external", "labels", "name"],
+    ),
+    ("volumes.*.external", &["name"]),
+    (
+        "secrets.*",
+        &[
+            "driver",
+            "driver_opts",
+            "environment",
+            "external",
+            "file",
+            "labels",
+            "name",
+            "template_driver",
+        ],
+    ),
+    (
+        "configs.*",
+        &[
+            "content",
+            "environment",
+            "external",
+            "file",
+            "labels",
+            "name",
+            "template_driver",
+        ],
+    ),
 ];
 
-const BUILD_KEYS: &[&str] = &[
-    "context",
-    "dockerfile",
-    "dockerfile_inline",
-    "entitlements",
-    "args",
-    "ssh",
-    "labels",
-    "cache_from",
-    "cache_to",
-    "no_cache",
-    "additional_contexts",
-    "network",
-    "provenance",
-    "sbom",
-    "pull",
-    "target",
-    "shm_size",
-    "extra_hosts",
-    "isolation",
-    "privileged",
-    "secrets",
-    "tags",
-    "ulimits",
-    "platforms",
-];
-
-const NETWORK_KEYS: &[&str] = &[
-    "name",
-    "driver",
-    "driver_opts",
-    "ipam",
-    "external",
-    "internal",
-    "enable_ipv4",
-    "enable_ipv6",
-    "attachable",
-    "labels",
-];
-
-const VOLUME_KEYS: &[&str] = &["name", "driver", "driver_opts", "external", "labels"];
-
-/// Known keys of nested mappings users often mistype.
+/// Checks every nested mapping of `root` that the schema closes against its known keys.
 fn check_nested(root: &serde_json::Map<String, Value>) -> Result<(), String> {
-    let check = |at: String, v: Option<&Value>, known: &[&str]| -> Result<(), String> {
-        if let Some(Value::Object(m)) = v {
+    for (pattern, known) in NESTED {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        let Some((first, rest)) = segments.split_first() else {
+            continue;
+        };
+        if let Some(v) = root.get(*first) {
+            check_at(v, rest, &mut vec![first.to_string()], known)?;
+        }
+    }
+    Ok(())
+}
+
+/// Walks `v` along `segments`; at the end, a mapping must hold only `known` keys. The error
+/// path is written as Compose writes it (`services.web.ports.0`).
+fn check_at(
+    v: &Value,
+    segments: &[&str],
+    at: &mut Vec<String>,
+    known: &[&str],
+) -> Result<(), String> {
+    let Some((first, rest)) = segments.split_first() else {
+        if let Value::Object(m) = v {
             for key in m.keys() {
                 if !key.starts_with("x-") && !known.contains(&key.as_str()) {
-                    return Err(unknown(&at, key, known));
+                    return Err(unknown(&at.join("."), key, known));
                 }
             }
         }
-        Ok(())
+        return Ok(());
     };
-    if let Some(Value::Object(services)) = root.get("services") {
-        for (name, svc) in services {
-            check(
-                format!("services.{name}.healthcheck"),
-                svc.get("healthcheck"),
-                HEALTHCHECK_KEYS,
-            )?;
-            check(
-                format!("services.{name}.build"),
-                svc.get("build"),
-                BUILD_KEYS,
-            )?;
-        }
-    }
-    for (kind, known) in [("networks", NETWORK_KEYS), ("volumes", VOLUME_KEYS)] {
-        if let Some(Value::Object(items)) = root.get(kind) {
-            for (name, item) in items {
-                check(format!("{kind}.{name}"), Some(item), known)?;
+    match (*first, v) {
+        ("*", Value::Object(m)) => {
+            for (k, child) in m.iter().filter(|(k, _)| !k.starts_with("x-")) {
+                at.push(k.clone());
+                let r = check_at(child, rest, at, known);
+                at.pop();
+                r?;
             }
         }
+        ("[]", Value::Array(items)) => {
+            for (i, child) in items.iter().enumerate() {
+                at.push(i.to_string());
+                let r = check_at(child, rest, at, known);
+                at.pop();
+                r?;
+            }
+        }
+        (key, Value::Object(m)) => {
+            if let Some(child) = m.get(key) {
+                at.push(key.to_string());
+                let r = check_at(child, rest, at, known);
+                at.pop();
+                r?;
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -290,6 +596,31 @@ mod tests {
             err.ends_with("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_closed_mapping_is_checked_and_extensions_pass() {
+        let cases = [
+            (
+                json!({"services": {"web": {"image": "x", "volumes": ["./a:/a", {"type": "bind", "target": "/b", "bind": {"propagaton": "rshared"}}]}}}),
+                Some("services.web.volumes.1.bind additional properties 'propagaton' not allowed"),
+            ),
+            (
+                json!({"networks": {"n": {"ipam": {"config": [{"subnet": "10.0.0.0/8", "gatway": "10.0.0.1"}]}}}}),
+                Some("networks.n.ipam.config.0 additional properties 'gatway' not allowed"),
+            ),
+            (
+                json!({"services": {"web": {"image": "x", "deploy": {"x-note": 1, "resources": {"limits": {"cpus": "1", "x-a": 2}}}, "depends_on": ["db"], "networks": {"n": null}}}}),
+                None,
+            ),
+        ];
+        for (tree, want) in cases {
+            let got = validate_file(&tree, Path::new("c.yaml")).err();
+            match want {
+                Some(w) => assert!(got.as_deref().unwrap_or("").contains(w), "{got:?}"),
+                None => assert_eq!(got, None),
+            }
+        }
     }
 
     #[test]

@@ -86,6 +86,7 @@ impl TestProject {
         self.dir.path()
     }
 
+    #[allow(dead_code)] // part of the builder DSL; no current test writes after creation
     pub fn write(&self, rel: &str, text: &str) {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
