@@ -13,6 +13,7 @@ pub mod executor;
 pub mod graph;
 pub mod plan;
 pub mod progress;
+pub mod watch;
 
 use clap::Parser;
 use cli::{Cli, Command};

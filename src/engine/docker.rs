@@ -856,6 +856,14 @@ impl Engine for Docker {
     }
 }
 
+/// `repo[:tag]` → (repo, tag), where a `:` inside a registry host's port is not a tag.
+fn split_reference(reference: &str) -> (&str, &str) {
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (reference, "latest"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,13 +1001,5 @@ mod tests {
             "CMD-SHELL".to_string(),
             "true".to_string()
         ])));
-    }
-}
-
-/// `repo[:tag]` → (repo, tag), where a `:` inside a registry host's port is not a tag.
-fn split_reference(reference: &str) -> (&str, &str) {
-    match reference.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
-        _ => (reference, "latest"),
     }
 }

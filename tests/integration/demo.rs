@@ -160,7 +160,7 @@ services:
     assert!(err.contains("probe says no"), "{err}");
     // Budget: 2 retries at 500 ms plus start-up; far less than any fixed sleep-based wait.
     assert!(elapsed.as_secs() < 15, "took {elapsed:?}");
-    let label = format!("label=com.docker.compose.service=app");
+    let label = "label=com.docker.compose.service=app".to_string();
     let app = docker_lines(&[
         "ps",
         "-aq",
