@@ -69,6 +69,7 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> error::Result<()> {
         Command::Build(a) => commands::build::build(ctx, a).await,
         Command::Run(a) => commands::run::run(ctx, a).await,
         Command::Exec(a) => commands::exec::exec(ctx, a).await,
+        Command::Watch(a) => commands::watch::watch(ctx, a).await,
         Command::Config(a) => commands::config::config(ctx, a),
         Command::Version => {
             println!("mls version {}", env!("CARGO_PKG_VERSION"));

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod ps;
 pub mod run;
 pub mod up;
+pub mod watch;
 
 use crate::cli::Global;
 use crate::compose::{self, LoadOptions, Project};
