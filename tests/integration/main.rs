@@ -6,3 +6,4 @@ mod context;
 mod demo;
 mod engine;
 mod support;
+mod watch;
