@@ -53,7 +53,7 @@ echo "== bringing both stacks up" >&2
 (cd "$work/mls" && COMPOSE_PROJECT_NAME=bench-mls-$$ BACKEND_PORT=$MLS_BACKEND FRONTEND_PORT=$MLS_FRONTEND \
   "$MLS" --progress quiet up -d --wait)
 (cd "$work/compose" && BACKEND_PORT=$DC_BACKEND FRONTEND_PORT=$DC_FRONTEND \
-  docker compose -p bench-compose-$$ up -d --build --wait --quiet-pull 2>/dev/null)
+  docker compose -p bench-compose-$$ up -d --build --wait --quiet-pull >/dev/null 2>&1)
 
 echo "== no-op builds" >&2
 time_cmd() { python3 - "$@" <<'EOF'

@@ -286,3 +286,49 @@ pub fn now_unix() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{Context, Heavy, HeavyKind};
+
+    fn context(heavy: Vec<Heavy>) -> Context {
+        Context {
+            tar: Vec::new(),
+            digest: String::new(),
+            files: 3,
+            bytes: 80_000_000,
+            dockerfile: "Dockerfile".into(),
+            ignore_file: None,
+            heavy,
+        }
+    }
+
+    #[test]
+    fn heavy_contexts_are_named_with_what_to_ignore() {
+        assert_eq!(heavy_warning("api", &context(Vec::new())), None);
+        let w = heavy_warning(
+            "api",
+            &context(vec![
+                Heavy {
+                    path: ".git".into(),
+                    kind: HeavyKind::Git,
+                },
+                Heavy {
+                    path: "web/node_modules".into(),
+                    kind: HeavyKind::NodeModules,
+                },
+                Heavy {
+                    path: "dump.sql".into(),
+                    kind: HeavyKind::LargeFile(60_000_000),
+                },
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            "service \"api\": the build context (80.0MB) carries .git/, web/node_modules/, \
+             dump.sql (60.0MB); list them in .dockerignore to send less"
+        );
+    }
+}

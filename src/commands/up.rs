@@ -98,7 +98,7 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
             };
             tokio::select! {
                 () = follow => Ok(()),
-                r = super::watch::run(ctx, &engine, &args.services) => r,
+                r = super::watch::run(ctx, &engine, &args.services, true) => r,
             }
         } else {
             follow.await;

@@ -4,7 +4,7 @@
 use super::{ensure_images, select, Ctx};
 use crate::cli::WatchArgs;
 use crate::compose::Project;
-use crate::engine::{Engine, Snapshot};
+use crate::engine::{Engine, LogOptions, Snapshot};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::graph::Graph;
@@ -13,6 +13,7 @@ use crate::progress::{Mode, Progress};
 use crate::watch::batch::Batcher;
 use crate::watch::mapping::{Mapping, Pending};
 use crate::watch::notify::{self, FileWatcher};
+use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +28,7 @@ pub async fn watch(ctx: &Ctx, args: &WatchArgs) -> Result<()> {
     }
     ctx.progress.finish();
     tokio::select! {
-        r = run(ctx, &engine, &args.services) => r,
+        r = run(ctx, &engine, &args.services, false) => r,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     }
 }
@@ -147,8 +148,14 @@ fn load_state(ctx: &Ctx, services: &[String]) -> Result<State> {
     })
 }
 
-/// The watch loop: runs until an unrecoverable error (the caller adds Ctrl-C).
-pub async fn run<E: Engine>(ctx: &Ctx, engine: &Arc<E>, services: &[String]) -> Result<()> {
+/// The watch loop: runs until an unrecoverable error (the caller adds Ctrl-C). With
+/// `follow_logs` (`up --watch`), the output of containers it recreates is followed too.
+pub async fn run<E: Engine>(
+    ctx: &Ctx,
+    engine: &Arc<E>,
+    services: &[String],
+    follow_logs: bool,
+) -> Result<()> {
     let mut st = load_state(ctx, services)?;
     st.containers = running(&engine.snapshot(&st.project.name).await?);
     // Inner steps report through a quiet renderer: watch shows one line per action.
@@ -169,11 +176,13 @@ pub async fn run<E: Engine>(ctx: &Ctx, engine: &Arc<E>, services: &[String]) -> 
             .join(", ")
     ));
     let mut batcher = Batcher::default();
+    let mut logs = futures_util::stream::FuturesUnordered::new();
     loop {
         let deadline = batcher.deadline();
         let wake =
             deadline.unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(3600));
         tokio::select! {
+            Some(()) = logs.next(), if !logs.is_empty() => {}
             p = st.rx.recv() => {
                 let Some(p) = p else {
                     return Err(Error::Failed("the file watcher stopped".into()));
@@ -186,16 +195,35 @@ pub async fn run<E: Engine>(ctx: &Ctx, engine: &Arc<E>, services: &[String]) -> 
             }
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)), if deadline.is_some() => {
                 if let Some(batch) = batcher.take_due(Instant::now()) {
+                    let before = st.containers.clone();
                     let changes = st.mapping.changes(batch.iter().map(PathBuf::as_path));
                     if changes.reload {
                         reload(ctx, &quiet, engine, services, &mut st).await;
-                        continue;
                     }
                     // Syncs first: they are the fast path the user is waiting on.
-                    let (syncs, rest): (Vec<_>, Vec<_>) =
-                        changes.services.into_iter().partition(|(_, p)| !p.rebuild);
+                    let (syncs, rest): (Vec<_>, Vec<_>) = if changes.reload {
+                        (Vec::new(), Vec::new())
+                    } else {
+                        changes.services.into_iter().partition(|(_, p)| !p.rebuild)
+                    };
                     for (service, pending) in syncs.into_iter().chain(rest) {
                         apply(ctx, &quiet, engine, &mut st, &service, &pending).await;
+                    }
+                    if follow_logs {
+                        let fresh: Vec<(String, String)> = st
+                            .containers
+                            .iter()
+                            .filter(|(s, id)| before.get(*s) != Some(*id))
+                            .map(|(s, id)| (s.clone(), id.clone()))
+                            .collect();
+                        if !fresh.is_empty() {
+                            let opts = LogOptions {
+                                follow: true,
+                                tail: Some("all".into()),
+                                ..Default::default()
+                            };
+                            logs.push(super::logs::stream(engine, &ctx.progress, fresh, opts, true));
+                        }
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Quiet period: long enough to swallow an editor's write-rename-chmod sequence.
-pub const QUIET: Duration = Duration::from_millis(75);
+pub const QUIET: Duration = Duration::from_millis(50);
 /// Maximum wait from a batch's first event.
 pub const MAX_WAIT: Duration = Duration::from_secs(1);
 
@@ -81,9 +81,10 @@ mod tests {
         for i in 0..1000u64 {
             b.push(c.at(i / 100), PathBuf::from(format!("/f{i}")));
         }
-        assert_eq!(b.deadline(), Some(c.at(9 + 75)));
-        assert!(b.take_due(c.at(83)).is_none());
-        let batch = b.take_due(c.at(84)).unwrap();
+        let quiet = QUIET.as_millis() as u64;
+        assert_eq!(b.deadline(), Some(c.at(9 + quiet)));
+        assert!(b.take_due(c.at(9 + quiet - 1)).is_none());
+        let batch = b.take_due(c.at(9 + quiet)).unwrap();
         assert_eq!(batch.len(), 1000);
         assert!(b.take_due(c.at(10_000)).is_none());
         assert_eq!(b.deadline(), None);
@@ -93,9 +94,9 @@ mod tests {
     fn steady_saves_still_flush_at_the_max_wait() {
         let c = Clock(Instant::now());
         let mut b = Batcher::default();
-        // A save every 50 ms never leaves a 75 ms quiet period.
+        // A save every 40 ms never leaves a 50 ms quiet period.
         let mut flushed = Vec::new();
-        for t in (0..3000u64).step_by(50) {
+        for t in (0..3000u64).step_by(40) {
             if let Some(batch) = b.take_due(c.at(t)) {
                 flushed.push((t, batch.len()));
             }
