@@ -33,14 +33,16 @@ pub async fn watch(ctx: &Ctx, args: &WatchArgs) -> Result<()> {
     }
 }
 
-/// Builds what changed and converges `selected`; returns service → running container id.
+/// Builds what changed and converges `selected`; restarts dependents that asked for it
+/// (`depends_on.restart: true`) after their dependency was recreated. Returns service →
+/// running container id, and the dependents restarted.
 async fn converge<E: Engine>(
     ctx: &Ctx,
     engine: &Arc<E>,
     project: &Project,
     graph: &Graph,
     selected: &BTreeSet<String>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<(BTreeMap<String, String>, Vec<String>)> {
     let ids = ensure_images(
         ctx,
         engine,
@@ -71,17 +73,24 @@ async fn converge<E: Engine>(
         .map(|(d, _)| d)
         .filter(|d| !recreated.contains(d))
         .collect();
+    let mut restarted = Vec::new();
     if !restart.is_empty() {
         let running = running(&engine.snapshot(&project.name).await?);
         for d in restart {
             if let Some(id) = running.get(&d) {
                 engine.stop_container(id, None).await?;
                 engine.start_container(id).await?;
-                ctx.progress.action(&d, "restarted (dependency recreated)");
+                restarted.push(d);
             }
         }
     }
-    Ok(ready)
+    Ok((ready, restarted))
+}
+
+fn report_restarts(ctx: &Ctx, restarted: &[String]) {
+    for d in restarted {
+        ctx.progress.action(d, "restarted (dependency recreated)");
+    }
 }
 
 /// Service → id of its running (else any) container.
@@ -251,8 +260,9 @@ async fn reload<E: Engine>(
     };
     *st = fresh;
     match converge(quiet, engine, &st.project, &st.graph, &st.selected).await {
-        Ok(ids) => {
+        Ok((ids, restarted)) => {
             st.containers = ids;
+            report_restarts(ctx, &restarted);
             ctx.progress.action(
                 "project",
                 &format!("reloaded in {:.1}s", started.elapsed().as_secs_f64()),
@@ -276,12 +286,13 @@ async fn apply<E: Engine>(
     if pending.rebuild {
         let one = BTreeSet::from([service.to_string()]);
         match converge(quiet, engine, &st.project, &st.graph, &one).await {
-            Ok(ids) => {
+            Ok((ids, restarted)) => {
                 st.containers.extend(ids);
                 ctx.progress.action(
                     service,
                     &format!("rebuilt in {:.1}s", started.elapsed().as_secs_f64()),
                 );
+                report_restarts(ctx, &restarted);
             }
             Err(e) => ctx.progress.action(
                 service,

@@ -248,3 +248,58 @@ services:
     assert_eq!(w.count("rebuilt"), 0, "{}", w.log());
     assert!(w.log().contains("backend  synced 1 file"), "{}", w.log());
 }
+
+#[test]
+fn dependents_with_restart_true_restart_after_their_dependency_is_recreated() {
+    require_engine();
+    let p = TestProject::new(
+        "deprestart",
+        r#"
+services:
+  api:
+    build: ./api
+    stop_signal: SIGKILL
+  worker:
+    image: mls/busybox:local
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on:
+      api:
+        condition: service_started
+        restart: true
+  bystander:
+    image: mls/busybox:local
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    depends_on: [api]
+"#,
+    );
+    p.write(
+        "api/Dockerfile",
+        "FROM mls/busybox:local\nCOPY v.txt /v.txt\nCMD [\"sleep\", \"600\"]\n",
+    );
+    p.write("api/v.txt", "1\n");
+    let w = Watch::start(&p);
+    let started = |s: &str| {
+        inspect(&format!("{}-{s}-1", p.name))["State"]["StartedAt"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let worker = container_id(&p, "worker");
+    let worker_started = started("worker");
+    let bystander_started = started("bystander");
+
+    p.write("api/v.txt", "2\n");
+    wait_until(60, "worker to restart", &w, || {
+        w.log().contains("worker  restarted")
+    });
+    assert!(w.log().contains("api  rebuilt in"), "{}", w.log());
+    assert_eq!(
+        container_id(&p, "worker"),
+        worker,
+        "restarted, not recreated"
+    );
+    assert_ne!(started("worker"), worker_started);
+    assert_eq!(started("bystander"), bystander_started, "no restart: true");
+}
