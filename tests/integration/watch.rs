@@ -303,3 +303,34 @@ services:
     assert_ne!(started("worker"), worker_started);
     assert_eq!(started("bystander"), bystander_started, "no restart: true");
 }
+
+#[test]
+fn a_compose_file_change_reloads_the_project_and_applies_the_difference() {
+    require_engine();
+    let compose = r#"
+services:
+  app:
+    image: mls/busybox:local
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+    environment:
+      GREETING: hello
+  other:
+    image: mls/busybox:local
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+"#;
+    let p = TestProject::new("reload", compose);
+    let w = Watch::start(&p);
+    let app = container_id(&p, "app");
+    let other = container_id(&p, "other");
+    p.write("compose.yaml", &compose.replace("hello", "bonjour"));
+    wait_until(60, "the reload", &w, || {
+        w.log().contains("project  reloaded")
+    });
+    let fresh = container_id(&p, "app");
+    assert_ne!(fresh, app, "app's configuration changed: recreated");
+    let env = inspect(&fresh)["Config"]["Env"].to_string();
+    assert!(env.contains("GREETING=bonjour"), "{env}");
+    assert_eq!(container_id(&p, "other"), other, "other is untouched");
+}
