@@ -209,8 +209,11 @@ services:
           target: /srv/www
           action: sync
           ignore: ["*.tmp"]
+          initial_sync: true
 "#,
     );
+    // *.md is in backend's .dockerignore: only the initial sync can bring it in.
+    p.write("backend/www/before.md", "written before the watch\n");
     let port = p.env[0].1.clone();
     let w = Watch::start(&p);
     let backend = container_id(&p, "backend");
@@ -221,6 +224,10 @@ services:
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     };
+
+    wait_until(10, "the initial sync", &w, || {
+        cat("/srv/www/before.md").contains("written before the watch")
+    });
 
     p.write("backend/www/notes/hello.txt", "hello from the host\n");
     p.write("backend/www/scratch.tmp", "ignored\n");
