@@ -102,14 +102,49 @@ fn container_id(p: &TestProject, service: &str) -> String {
         .to_string()
 }
 
+/// Unix time with nanoseconds, as `docker events --since/--until` take it.
+fn unix_now() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    format!("{}.{:09}", d.as_secs(), d.subsec_nanos())
+}
+
+/// Image `tag` events for names starting with `prefix` in [since, until]: every build the
+/// engine runs, even one served entirely from the layer cache, ends with one.
+fn tag_events(since: &str, until: &str, prefix: &str) -> Vec<String> {
+    docker_lines(&[
+        "events",
+        "--since",
+        since,
+        "--until",
+        until,
+        "--filter",
+        "type=image",
+        "--filter",
+        "event=tag",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+    ])
+    .into_iter()
+    .filter(|n| n.starts_with(prefix))
+    .collect()
+}
+
 #[test]
 fn build_with_nothing_changed_does_not_build() {
     let p = demo("noop");
     p.mls(&["--progress", "plain", "build"]).ok();
     let image = format!("{}-backend", p.name);
     let before = inspect(&image);
+    std::thread::sleep(Duration::from_millis(1100));
 
+    let since = unix_now();
     let run = p.mls(&["--progress", "plain", "build"]).ok();
+    let until = unix_now();
+    std::thread::sleep(Duration::from_millis(1100));
+    let tags = tag_events(&since, &until, &p.name);
+    assert!(tags.is_empty(), "the engine built: {tags:?}");
     let err = run.stderr();
     assert!(
         err.contains("Image backend  Up to date") && err.contains("Image frontend  Up to date"),
@@ -125,7 +160,15 @@ fn build_with_nothing_changed_does_not_build() {
 
     // The control: a changed source file is sent and built, and only for its service.
     p.write("backend/www/api/extra.json", "{\"x\":1}\n");
+    let since = unix_now();
     let err = p.mls(&["--progress", "plain", "build"]).ok().stderr();
+    let until = unix_now();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        tag_events(&since, &until, &p.name),
+        vec![format!("{image}:latest")],
+        "one build, of backend only"
+    );
     assert!(err.contains("Image backend  Sending context"), "{err}");
     assert!(err.contains("Image frontend  Up to date"), "{err}");
     assert_ne!(inspect(&image)["Id"], before["Id"]);
