@@ -13,6 +13,7 @@ pub mod executor;
 pub mod graph;
 pub mod plan;
 pub mod progress;
+pub mod watch;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -74,6 +75,7 @@ async fn dispatch(ctx: &Ctx, command: &Command) -> error::Result<()> {
         Command::Push(a) => commands::pull::push(ctx, a).await,
         Command::Run(a) => commands::run::run(ctx, a).await,
         Command::Exec(a) => commands::exec::exec(ctx, a).await,
+        Command::Watch(a) => commands::watch::watch(ctx, a).await,
         Command::Config(a) => commands::config::config(ctx, a),
         Command::Version => {
             println!("mls version {}", env!("CARGO_PKG_VERSION"));

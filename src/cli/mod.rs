@@ -9,6 +9,7 @@ mod ps;
 mod pull;
 mod run;
 mod up;
+mod watch;
 
 pub use build::BuildArgs;
 pub use config::ConfigArgs;
@@ -19,6 +20,7 @@ pub use ps::PsArgs;
 pub use pull::{PullArgs, PushArgs};
 pub use run::RunArgs;
 pub use up::UpArgs;
+pub use watch::WatchArgs;
 
 use crate::progress::Mode;
 use clap::{Parser, Subcommand};
@@ -41,7 +43,8 @@ const EXAMPLES: &str = "Examples:
   $ mls ps                  list the project's containers
   $ mls logs -f backend     follow one service's logs
   $ mls down -v             remove containers, networks and named volumes
-  $ mls config              print the resolved compose file";
+  $ mls config              print the resolved compose file
+  $ mls up --watch          start the stack, follow logs, apply file changes as they happen";
 
 /// Options every command takes (before the verb), like `docker compose -f x.yaml up`.
 #[derive(Debug, Clone, clap::Args)]
@@ -95,6 +98,8 @@ pub enum Command {
     Run(RunArgs),
     /// Execute a command in a running container
     Exec(ExecArgs),
+    /// Watch files and sync, rebuild or restart services when they change
+    Watch(WatchArgs),
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
     /// Show the mls version

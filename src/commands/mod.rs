@@ -9,6 +9,7 @@ pub mod ps;
 pub mod pull;
 pub mod run;
 pub mod up;
+pub mod watch;
 
 use crate::cli::Global;
 use crate::compose::{self, LoadOptions, Project};
@@ -16,7 +17,7 @@ use crate::engine::{BuildRequest, Docker, Engine, ImageInfo};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::graph::Graph;
-use crate::plan::fingerprint::{build_args, fingerprint};
+use crate::plan::fingerprint::{base_images, build_args, fingerprint};
 use crate::plan::{self, image_ref, BuildMode};
 use crate::progress::{Progress, State};
 use futures_util::future::join_all;
@@ -136,9 +137,9 @@ pub async fn ensure_images<E: Engine>(
     if mode != BuildMode::Never {
         for name in selected {
             let service = &project.services[name];
-            let Some(build) = &service.build else {
+            if service.build.is_none() {
                 continue;
-            };
+            }
             let have = images
                 .get(&image_ref(project, service))
                 .and_then(Option::as_ref);
@@ -146,20 +147,11 @@ pub async fn ensure_images<E: Engine>(
                 !i.labels
                     .contains_key(crate::engine::labels::BUILD_FINGERPRINT)
             });
-            if mode == BuildMode::Auto && unlabelled {
+            let forced = service.pull_policy.as_deref() == Some("build");
+            if mode == BuildMode::Auto && unlabelled && !forced {
                 continue; // built by another tool: like Compose, use it as it is
             }
-            let context =
-                crate::context::create(std::path::Path::new(&build.context), &build.dockerfile)
-                    .map_err(|e| {
-                        Error::Failed(format!(
-                            "service {name:?}: cannot read build context {}: {e}",
-                            build.context
-                        ))
-                    })?;
-            let args = build_args(build, &ctx.environ);
-            let fp = fingerprint(build, &context.digest, &args);
-            prepared.insert(name.clone(), (context, fp));
+            prepared.insert(name.clone(), prepare(ctx, engine, name, service).await?);
         }
     }
     let fingerprints: HashMap<String, String> = prepared
@@ -182,21 +174,16 @@ pub async fn ensure_images<E: Engine>(
     let mut requests = Vec::new();
     for step in &steps {
         let service = &project.services[&step.service];
-        let build = service
-            .build
-            .as_ref()
-            .expect("only services with build are planned");
+        let Some(build) = service.build.as_ref() else {
+            continue;
+        };
         let (context, fp) = match prepared.remove(&step.service) {
             Some(p) => p,
-            None => {
-                let c = crate::context::create(
-                    std::path::Path::new(&build.context),
-                    &build.dockerfile,
-                )?;
-                let fp = fingerprint(build, &c.digest, &build_args(build, &ctx.environ));
-                (c, fp)
-            }
+            None => prepare(ctx, engine, &step.service, service).await?,
         };
+        if let Some(w) = heavy_warning(&step.service, &context) {
+            ctx.progress.warn(&w);
+        }
         ctx.progress.status(
             "Image",
             &step.service,
@@ -228,7 +215,16 @@ pub async fn ensure_images<E: Engine>(
     }
     let environ = ctx.environ.clone();
     let executor = Executor::new(engine, &ctx.progress, project, graph, &environ);
-    let built = executor.build(requests).await?;
+    let mut built = executor.build(requests).await?;
+    for step in &steps {
+        let Some(id) = built.get(&step.image).cloned() else {
+            continue;
+        };
+        for other in &step.also {
+            engine.tag_image(&id, other).await?;
+            built.insert(other.clone(), id.clone());
+        }
+    }
 
     let mut ids: HashMap<String, String> = images
         .into_iter()
@@ -294,6 +290,66 @@ async fn pull_missing<E: Engine>(
     Ok(())
 }
 
+/// Reads a service's build context and computes its fingerprint, resolving the Dockerfile's
+/// base images to the ids the engine holds for them.
+async fn prepare<E: Engine>(
+    ctx: &Ctx,
+    engine: &Arc<E>,
+    name: &str,
+    service: &compose::Service,
+) -> Result<(crate::context::Context, String)> {
+    let Some(build) = &service.build else {
+        return Err(Error::Usage(format!(
+            "service {name:?} has no build section"
+        )));
+    };
+    let dir = std::path::Path::new(&build.context);
+    let context = crate::context::create(dir, &build.dockerfile).map_err(|e| {
+        Error::Failed(format!(
+            "service {name:?}: cannot read build context {}: {e}",
+            build.context
+        ))
+    })?;
+    let args = build_args(build, &ctx.environ);
+    let text = match &build.dockerfile_inline {
+        Some(inline) => inline.clone(),
+        None => std::fs::read_to_string(dir.join(&build.dockerfile)).unwrap_or_default(),
+    };
+    let mut bases = std::collections::BTreeMap::new();
+    for image in base_images(&text, &args) {
+        if let Some(info) = engine.inspect_image(&image).await? {
+            bases.insert(image, info.id);
+        }
+    }
+    let fp = fingerprint(build, &context.digest, &args, &bases);
+    Ok((context, fp))
+}
+
+/// The warning shown before sending a context that carries what `.dockerignore` could drop.
+pub fn heavy_warning(service: &str, context: &crate::context::Context) -> Option<String> {
+    use crate::context::HeavyKind;
+    if context.heavy.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = context
+        .heavy
+        .iter()
+        .map(|h| match h.kind {
+            HeavyKind::LargeFile(n) => format!("{} ({})", h.path, human_bytes(n)),
+            _ => format!("{}/", h.path),
+        })
+        .collect();
+    let ignore = context
+        .ignore_file
+        .as_ref()
+        .map_or_else(|| ".dockerignore".to_string(), |p| p.display().to_string());
+    Some(format!(
+        "service {service:?}: the build context ({}) carries {}; list them in {ignore} to send less",
+        human_bytes(context.bytes),
+        items.join(", ")
+    ))
+}
+
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
     let mut v = n as f64;
@@ -315,4 +371,50 @@ pub fn now_unix() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{Context, Heavy, HeavyKind};
+
+    fn context(heavy: Vec<Heavy>) -> Context {
+        Context {
+            tar: Vec::new(),
+            digest: String::new(),
+            files: 3,
+            bytes: 80_000_000,
+            dockerfile: "Dockerfile".into(),
+            ignore_file: None,
+            heavy,
+        }
+    }
+
+    #[test]
+    fn heavy_contexts_are_named_with_what_to_ignore() {
+        assert_eq!(heavy_warning("api", &context(Vec::new())), None);
+        let w = heavy_warning(
+            "api",
+            &context(vec![
+                Heavy {
+                    path: ".git".into(),
+                    kind: HeavyKind::Git,
+                },
+                Heavy {
+                    path: "web/node_modules".into(),
+                    kind: HeavyKind::NodeModules,
+                },
+                Heavy {
+                    path: "dump.sql".into(),
+                    kind: HeavyKind::LargeFile(60_000_000),
+                },
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            "service \"api\": the build context (80.0MB) carries .git/, web/node_modules/, \
+             dump.sql (60.0MB); list them in .dockerignore to send less"
+        );
+    }
 }

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
-    if args.watch {
+    if args.watch && (args.detach || args.wait) {
         return Err(Error::Usage(
-            "--watch is not available yet in this version of mls".into(),
+            "--watch needs an attached session: drop -d/--wait, or run `mls watch`".into(),
         ));
     }
     let (project, graph, selected) = select(ctx, &args.services, args.no_deps)?;
@@ -89,8 +89,24 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         since: Some(since),
     };
     let follow = super::logs::stream(&engine, &ctx.progress, containers, opts, true);
+    let watching = async {
+        if args.watch {
+            // Logs of recreated containers end; the session lasts until Ctrl-C.
+            let follow = async {
+                follow.await;
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                () = follow => Ok(()),
+                r = super::watch::run(ctx, &engine, &args.services, true) => r,
+            }
+        } else {
+            follow.await;
+            Ok(())
+        }
+    };
     tokio::select! {
-        _ = follow => Ok(()),
+        r = watching => r,
         _ = tokio::signal::ctrl_c() => {
             ctx.progress.println_stderr("Gracefully stopping... (press Ctrl+C again to force)");
             let timeout = args.timeout.map(Duration::from_secs);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// A loaded project: the canonical tree (what `mls config` prints) and its typed view.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Project {
     /// Project name after Docker Compose's normalisation rules.
     pub name: String,

@@ -456,6 +456,29 @@ impl Engine for Docker {
         }))
     }
 
+    async fn tag_image(&self, id: &str, reference: &str) -> Result<()> {
+        let (repo, tag) = split_reference(reference);
+        let options = bollard::query_parameters::TagImageOptions {
+            repo: Some(repo.to_string()),
+            tag: Some(tag.to_string()),
+        };
+        self.client
+            .tag_image(id, Some(options))
+            .await
+            .map_err(not_found(format!("image {id}")))
+    }
+
+    async fn copy_to_container(&self, id: &str, tar: Vec<u8>, dest: &str) -> Result<()> {
+        let options = bollard::query_parameters::UploadToContainerOptions {
+            path: dest.to_string(),
+            ..Default::default()
+        };
+        self.client
+            .upload_to_container(id, Some(options), bollard::body_full(tar.into()))
+            .await
+            .map_err(not_found(format!("container {id} or its directory {dest}")))
+    }
+
     async fn build(
         &self,
         req: BuildRequest,
@@ -884,6 +907,14 @@ impl Engine for Docker {
         Err(EngineError::Api(format!(
             "exec in container {id} finished without an exit code"
         )))
+    }
+}
+
+/// `repo[:tag]` → (repo, tag), where a `:` inside a registry host's port is not a tag.
+fn split_reference(reference: &str) -> (&str, &str) {
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (reference, "latest"),
     }
 }
 

@@ -195,6 +195,24 @@ impl Engine for Fake {
         Ok(())
     }
 
+    async fn tag_image(&self, id: &str, reference: &str) -> Result<()> {
+        self.record(format!("tag {id} {reference}"));
+        let mut w = lock(&self.world);
+        let info = w.images.values().find(|i| i.id == id).cloned();
+        match info {
+            Some(info) => {
+                w.images.insert(reference.to_string(), info);
+                Ok(())
+            }
+            None => Err(EngineError::NotFound(format!("image {id}"))),
+        }
+    }
+
+    async fn copy_to_container(&self, id: &str, tar: Vec<u8>, dest: &str) -> Result<()> {
+        self.record(format!("copy {id} {dest} {}B", tar.len()));
+        Ok(())
+    }
+
     async fn remove_image(&self, reference: &str) -> Result<()> {
         self.record(format!("rmi {reference}"));
         lock(&self.world).images.remove(reference);

@@ -322,6 +322,15 @@ pub trait Engine: Send + Sync + 'static {
         reference: &str,
         on_line: Box<dyn Fn(&str) + Send + Sync>,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Adds `reference` (`repo[:tag]`) as a further name of image `id`.
+    fn tag_image(&self, id: &str, reference: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Extracts an uncompressed tar into directory `dest` of a container (which must exist).
+    fn copy_to_container(
+        &self,
+        id: &str,
+        tar: Vec<u8>,
+        dest: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     fn create_network(
         &self,

@@ -1,5 +1,5 @@
 //! The build fingerprint: a digest of everything that decides an image (context after
-//! .dockerignore, Dockerfile path, args, target, labels), stored as a label on built images so
+//! .dockerignore, Dockerfile path, args, target, labels, base image ids), stored as a label on built images so
 //! a later run can tell, without the engine's help, whether a rebuild is needed.
 
 use crate::compose::Build;
@@ -19,8 +19,56 @@ pub fn build_args(build: &Build, environ: &HashMap<String, String>) -> BTreeMap<
         .collect()
 }
 
-/// Hex sha256 over the context digest and the build settings.
-pub fn fingerprint(build: &Build, context_digest: &str, args: &BTreeMap<String, String>) -> String {
+/// The external images a Dockerfile starts from (`FROM` lines), in order, without stage names,
+/// `scratch`, and references still holding a `$` variable after substituting `args` (those are
+/// decided by the build itself and covered by the args in the fingerprint).
+pub fn base_images(dockerfile: &str, args: &BTreeMap<String, String>) -> Vec<String> {
+    let mut stages: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for line in dockerfile.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words
+            .first()
+            .is_none_or(|w| !w.eq_ignore_ascii_case("FROM"))
+        {
+            continue;
+        }
+        let mut rest = words[1..].iter().filter(|w| !w.starts_with("--"));
+        let Some(image) = rest.next() else { continue };
+        let image = substitute(image, args);
+        let is_stage = stages.contains(&image.to_ascii_lowercase());
+        if let (Some(as_kw), Some(name)) = (rest.next(), rest.next()) {
+            if as_kw.eq_ignore_ascii_case("AS") {
+                stages.push(name.to_ascii_lowercase());
+            }
+        }
+        if is_stage || image == "scratch" || image.contains('$') || out.contains(&image) {
+            continue;
+        }
+        out.push(image);
+    }
+    out
+}
+
+/// `$NAME` / `${NAME}` from `args`; unknown names are left in place.
+fn substitute(word: &str, args: &BTreeMap<String, String>) -> String {
+    let mut out = word.to_string();
+    for (k, v) in args {
+        out = out
+            .replace(&format!("${{{k}}}"), v)
+            .replace(&format!("${k}"), v);
+    }
+    out
+}
+
+/// Hex sha256 over the context digest, the build settings and the base images' ids
+/// (`bases`: reference → id, for the bases present locally).
+pub fn fingerprint(
+    build: &Build,
+    context_digest: &str,
+    args: &BTreeMap<String, String>,
+    bases: &BTreeMap<String, String>,
+) -> String {
     let mut h = Sha256::new();
     let mut field = |k: &str, v: &str| {
         h.update(k.as_bytes());
@@ -40,6 +88,9 @@ pub fn fingerprint(build: &Build, context_digest: &str, args: &BTreeMap<String, 
     for (k, v) in &build.labels {
         field("label", &format!("{k}={v}"));
     }
+    for (r, id) in bases {
+        field("base", &format!("{r}={id}"));
+    }
     hex::encode(h.finalize())
 }
 
@@ -55,14 +106,33 @@ mod tests {
             ..Default::default()
         };
         let none = BTreeMap::new();
-        let base = fingerprint(&b, "d1", &none);
-        assert_eq!(base, fingerprint(&b, "d1", &none));
-        assert_ne!(base, fingerprint(&b, "d2", &none));
+        let base = fingerprint(&b, "d1", &none, &none);
+        assert_eq!(base, fingerprint(&b, "d1", &none, &none));
+        assert_ne!(base, fingerprint(&b, "d2", &none, &none));
         let args = BTreeMap::from([("V".to_string(), "1".to_string())]);
-        assert_ne!(base, fingerprint(&b, "d1", &args));
+        assert_ne!(base, fingerprint(&b, "d1", &args, &none));
         let mut t = b.clone();
         t.target = Some("runtime".into());
-        assert_ne!(base, fingerprint(&t, "d1", &none));
+        assert_ne!(base, fingerprint(&t, "d1", &none, &none));
+        let from = BTreeMap::from([("alpine".to_string(), "sha256:1".to_string())]);
+        let from2 = BTreeMap::from([("alpine".to_string(), "sha256:2".to_string())]);
+        assert_ne!(base, fingerprint(&b, "d1", &none, &from));
+        assert_ne!(
+            fingerprint(&b, "d1", &none, &from),
+            fingerprint(&b, "d1", &none, &from2)
+        );
+    }
+
+    #[test]
+    fn base_images_skip_stages_scratch_and_unresolved_args() {
+        let df = "ARG BASE=x\nFROM --platform=linux/amd64 golang:1.22 AS build\nRUN go build\n\
+                  from build AS test\nFROM scratch\nFROM ${BASE}\nFROM ${TAG}-alpine\n\
+                  FROM mls/busybox:local\nCOPY --from=build /x /x\n";
+        let args = BTreeMap::from([("BASE".to_string(), "debian:12".to_string())]);
+        assert_eq!(
+            base_images(df, &args),
+            vec!["golang:1.22", "debian:12", "mls/busybox:local"]
+        );
     }
 
     #[test]

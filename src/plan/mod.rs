@@ -56,11 +56,14 @@ pub struct BuildStep {
     pub service: String,
     pub image: String,
     pub reason: BuildReason,
+    /// Further image refs of services with the identical build config: tagged, not rebuilt.
+    pub also: Vec<String>,
 }
 
 /// Decides which of `services` to build. `images` holds what the engine has for each service's
 /// image ref; `fingerprints` the digest of each service's current build inputs (when known).
-/// Services sharing one image ref are built once.
+/// Services sharing one image ref, or one identical build config, are built once.
+/// `pull_policy: build` forces a build unless the mode is `Never`.
 pub fn images(
     project: &Project,
     services: &BTreeSet<String>,
@@ -76,6 +79,12 @@ pub fn images(
         if service.build.is_none() {
             continue;
         }
+        let forced = service.pull_policy.as_deref() == Some("build");
+        let mode = if forced && mode != BuildMode::Never {
+            BuildMode::Always
+        } else {
+            mode
+        };
         let reason = match (mode, present) {
             (BuildMode::Never, None) if service.image.is_none() => {
                 return Err(format!(
@@ -101,13 +110,25 @@ pub fn images(
                 }
             }
         };
-        if steps.iter().any(|s| s.image == image) {
+        if steps
+            .iter()
+            .any(|s| s.image == image || s.also.contains(&image))
+        {
+            continue;
+        }
+        let twin = steps.iter_mut().find(|s| {
+            project.services[&s.service].build == service.build
+                && fingerprints.get(&s.service) == fingerprints.get(name)
+        });
+        if let Some(twin) = twin {
+            twin.also.push(image);
             continue;
         }
         steps.push(BuildStep {
             service: name.clone(),
             image,
             reason,
+            also: Vec::new(),
         });
     }
     Ok(steps)

@@ -220,3 +220,32 @@ fn builds_missing_changed_and_forced_images_once() {
         .is_empty());
     assert!(images(&p, &sel, &none, &same, BuildMode::Never).is_err());
 }
+
+#[test]
+fn identical_build_configs_build_once_and_pull_policy_build_forces() {
+    let mut p = project();
+    let mut twin = p.services["api"].clone();
+    twin.name = "worker".into();
+    p.services.insert("worker".into(), twin);
+    let sel = all(&p);
+    let none = HashMap::from([("p-api".to_string(), None), ("p-worker".to_string(), None)]);
+    let steps = images(&p, &sel, &none, &HashMap::new(), BuildMode::Auto).unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].also, vec!["p-worker".to_string()]);
+
+    let mut info = ImageInfo::default();
+    info.labels
+        .insert(labels::BUILD_FINGERPRINT.into(), "f1".into());
+    let have = HashMap::from([("p-api".to_string(), Some(info))]);
+    let same = HashMap::from([("api".to_string(), "f1".to_string())]);
+    let mut p = project();
+    p.services.get_mut("api").unwrap().pull_policy = Some("build".into());
+    let sel = all(&p);
+    assert_eq!(
+        images(&p, &sel, &have, &same, BuildMode::Auto).unwrap()[0].reason,
+        BuildReason::Forced
+    );
+    assert!(images(&p, &sel, &have, &same, BuildMode::Never)
+        .unwrap()
+        .is_empty());
+}

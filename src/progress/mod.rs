@@ -145,6 +145,24 @@ impl Progress {
         }
     }
 
+    /// One watch action, as `service  text` (e.g. `backend  rebuilt in 1.8s`).
+    pub fn action(&self, service: &str, text: &str) {
+        if self.inner.mode == Mode::Quiet {
+            return;
+        }
+        let style = self.color_of(service);
+        self.println_stderr(&format!("{}  {text}", style.for_stderr().apply_to(service)));
+    }
+
+    fn color_of(&self, service: &str) -> Style {
+        let mut colors = lock(&self.inner.colors);
+        let n = colors.len();
+        colors
+            .entry(service.to_string())
+            .or_insert_with(|| Style::new().color256(PALETTE[n % PALETTE.len()]))
+            .clone()
+    }
+
     /// A warning: printed even in quiet mode, like errors.
     pub fn warn(&self, message: &str) {
         self.println_stderr(&format!(
@@ -183,14 +201,7 @@ impl Progress {
     /// `prefix: false` prints the bare line (`logs --no-log-prefix`).
     pub fn log_line(&self, service: &str, line: &str, prefix: bool) {
         let out = if prefix {
-            let style = {
-                let mut colors = lock(&self.inner.colors);
-                let n = colors.len();
-                colors
-                    .entry(service.to_string())
-                    .or_insert_with(|| Style::new().color256(PALETTE[n % PALETTE.len()]))
-                    .clone()
-            };
+            let style = self.color_of(service);
             let width = *lock(&self.inner.width);
             format!(
                 "{} {line}\n",

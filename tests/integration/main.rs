@@ -7,3 +7,4 @@ mod demo;
 mod engine;
 mod registry;
 mod support;
+mod watch;
