@@ -22,6 +22,13 @@ for c in "${cases[@]}"; do
   [ -d "$d" ] || d=$here/cases/$c
   d=$(cd "$d" && pwd)
   cmd=$(cat "$d/cmd")
+  # --hash covers resolved absolute paths: hash cases run from one fixed folder, as the
+  # runners replay them (src/compose/conformance_tests.rs, tests/integration/conformance.rs).
+  src=$d
+  if [[ " $cmd " == *" --hash "* ]]; then
+    d=/tmp/mls-conformance/$(basename "$src")
+    rm -rf "$d" && mkdir -p "$d" && cp -a "$src/." "$d/"
+  fi
   envs=(PATH="$PATH" HOME="$HOME")
   if [ -f "$d/shell.env" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
@@ -33,14 +40,14 @@ for c in "${cases[@]}"; do
   (cd "$d" && env -i "${envs[@]}" bash -c "docker compose $cmd" >"$out" 2>"$err")
   rc=$?
   set -e
-  rm -f "$d/expected.json" "$d/expected.txt" "$d/expected-error.txt"
+  rm -f "$src/expected.json" "$src/expected.txt" "$src/expected-error.txt"
   norm() { python3 -c 'import sys; d=sys.argv[1]; sys.stdout.write(sys.stdin.read().replace(d, "${CASE_DIR}"))' "$d"; }
   if [ $rc -eq 0 ]; then
     if [[ " $cmd " == *" --format json "* ]]; then
-      norm <"$out" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' >"$d/expected.json"
+      norm <"$out" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' >"$src/expected.json"
       kind=expected.json
     else
-      norm <"$out" >"$d/expected.txt"
+      norm <"$out" >"$src/expected.txt"
       kind=expected.txt
     fi
   else
@@ -49,7 +56,7 @@ for c in "${cases[@]}"; do
       echo "# Loading must fail (non-zero exit). Every non-comment line below must appear in the output."
       echo "# docker compose $version printed:"
       printf '%s\n' "$msg" | sed 's/^/# /'
-      if [ -f "$d/error-fragments" ]; then
+      if [ -f "$src/error-fragments" ]; then
         while IFS= read -r frag || [ -n "$frag" ]; do
           [ -n "$frag" ] || continue
           if [[ $msg != *"$frag"* ]]; then
@@ -57,13 +64,13 @@ for c in "${cases[@]}"; do
             exit 1
           fi
           printf '%s\n' "$frag"
-        done < "$d/error-fragments"
+        done < "$src/error-fragments"
       else
         printf '%s\n' "$msg" | head -n1
       fi
-    } >"$d/expected-error.txt"
+    } >"$src/expected-error.txt"
     kind="expected-error.txt (exit $rc)"
   fi
   rm -f "$out" "$err"
-  echo "recorded $(basename "$d"): $kind"
+  echo "recorded $(basename "$src"): $kind"
 done

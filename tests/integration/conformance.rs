@@ -4,12 +4,41 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const RUNTIME: &[&str] = &["up", "run", "create", "start"];
 
+/// `config --hash` covers resolved absolute paths (bind mounts, env_file), so a hash case is
+/// recorded (tests/conformance/record.sh) and replayed from one fixed folder,
+/// `/tmp/mls-conformance/<case>`, wherever the checkout is.
+fn placed(dir: &Path) -> PathBuf {
+    let cmd = std::fs::read_to_string(dir.join("cmd")).unwrap_or_default();
+    if !cmd.split_whitespace().any(|w| w == "--hash") {
+        return dir.to_path_buf();
+    }
+    let to = Path::new("/tmp/mls-conformance").join(dir.file_name().expect("case name"));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_tree(dir, &to).expect("copy the case to /tmp/mls-conformance");
+    to
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 fn run_case(dir: &Path) -> Result<(), String> {
+    let dir = &placed(dir);
     let cmd = std::fs::read_to_string(dir.join("cmd")).map_err(|e| e.to_string())?;
     let args: Vec<&str> = cmd.split_whitespace().collect();
     let mut env: Vec<(String, String)> = Vec::new();
