@@ -3,7 +3,15 @@
 # static busybox with its applets installed as symlinks. Nothing is pulled from a registry.
 # usage: stacks/base/build.sh [--force] [path-to-static-busybox]
 # Quick and silent when the image already exists (unless --force).
+# Also installs Debian's docker-registry when it is missing: the pull/push tests run it on
+# 127.0.0.1 (nothing can be pulled from a public registry here).
 set -eu
+if ! [ -x /usr/bin/docker-registry ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing docker-registry (for the pull/push tests)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-registry >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-registry >/dev/null; } ||
+    echo "warning: could not install docker-registry; the registry tests will fail" >&2
+fi
 image=mls/busybox:local
 force=
 if [ "${1:-}" = "--force" ]; then force=1; shift; fi

@@ -18,6 +18,7 @@ impl Drop for Image {
 
 /// Builds `dir` from the tar `mls` makes and returns `find . | sort` run in the image's `/ctx`.
 fn copied_files(dir: &Path, dockerfile: &str, tag: &str) -> String {
+    crate::support::require_engine();
     let ctx = mls::context::create(dir, dockerfile).expect("context is created");
     let image = Image(format!("mls-test-context-{tag}:{}", std::process::id()));
 
