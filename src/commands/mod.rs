@@ -211,6 +211,7 @@ pub async fn ensure_images<E: Engine>(
             target: build.target.clone(),
             labels,
             no_cache,
+            classic: context.needs_classic,
         });
     }
     let environ = ctx.environ.clone();
@@ -387,6 +388,7 @@ mod tests {
             dockerfile: "Dockerfile".into(),
             ignore_file: None,
             heavy,
+            needs_classic: false,
         }
     }
 

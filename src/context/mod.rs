@@ -37,6 +37,11 @@ pub struct Context {
     /// Paths that were sent and usually should not be: `.git` and `node_modules` directories
     /// and files of [`LARGE_FILE_BYTES`] or more.
     pub heavy: Vec<Heavy>,
+    /// The tar carries files that `COPY` must not see and that only the engine's classic
+    /// builder drops, by reading the sent `.dockerignore`: a Dockerfile or `.dockerignore` the
+    /// user's patterns exclude, or a Dockerfile from outside the context. BuildKit fed a tar
+    /// applies no ignore file, so such a context must go to the classic builder.
+    pub needs_classic: bool,
 }
 
 /// One path in the context worth a warning.
@@ -79,9 +84,11 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
     // The classic builder then drops them before `COPY` if the *sent* `.dockerignore` lists
     // them; names it cannot learn that way go into `hide`, appended to the sent file.
     let mut hide = Vec::new();
+    let mut needs_classic = false;
     let (dockerfile, outside) = match inside {
         Some(rel) => {
             if user.matches(&rel) {
+                needs_classic = true;
                 patterns.push(format!("!{rel}"));
                 if !root_ignore {
                     hide.push(rel.clone());
@@ -96,10 +103,12 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
                 &hex::encode(Sha256::digest(&content))[..20]
             );
             hide.push(name.clone());
+            needs_classic = true;
             (name, Some(content))
         }
     };
     if root_ignore && user.matches(".dockerignore") {
+        needs_classic = true;
         patterns.push("!.dockerignore".into());
     }
     let matcher = Matcher::new(&patterns).map_err(bad)?;
@@ -109,7 +118,9 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
     if let Some(content) = outside {
         out.file(&dockerfile, 0o644, &content)?;
     }
-    out.finish(dockerfile, ignore_file)
+    let mut context = out.finish(dockerfile, ignore_file)?;
+    context.needs_classic = needs_classic;
+    Ok(context)
 }
 
 /// The Dockerfile as a clean `/`-separated path inside `dir`, or `None` when it lies outside.
@@ -238,6 +249,7 @@ impl Writer {
             dockerfile,
             ignore_file,
             heavy: self.heavy,
+            needs_classic: false,
         })
     }
 
@@ -402,6 +414,10 @@ mod tests {
         );
         assert_eq!(ctx.files, 6);
         assert_eq!(ctx.dockerfile, "Dockerfile");
+        assert!(
+            !ctx.needs_classic,
+            "nothing for the engine to drop: BuildKit will do"
+        );
         assert_eq!(
             ctx.heavy,
             [Heavy {
@@ -430,6 +446,10 @@ mod tests {
                 "app/README.md",
                 "data.csv"
             ]
+        );
+        assert!(
+            ctx.needs_classic,
+            "only the classic builder drops them before COPY"
         );
     }
 

@@ -10,16 +10,16 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Mount, MountType,
-    NetworkConnectRequest, NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy,
-    RestartPolicyNameEnum, VolumeCreateRequest,
+    BuildInfoAux, ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Mount,
+    MountType, NetworkConnectRequest, NetworkCreateRequest, NetworkingConfig, PortBinding,
+    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    EventsOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
-    ListVolumesOptionsBuilder, LogsOptionsBuilder, PushImageOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
-    RenameContainerOptionsBuilder, StopContainerOptionsBuilder,
+    BuildImageOptionsBuilder, BuilderVersion, CreateContainerOptionsBuilder,
+    CreateImageOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
+    PushImageOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveVolumeOptionsBuilder, RenameContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +39,9 @@ const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 pub struct Docker {
     client: bollard::Docker,
     host: String,
+    /// Build with the engine's BuildKit (as Docker Compose and the docker CLI do), unless
+    /// `DOCKER_BUILDKIT=0` asks for the classic builder.
+    buildkit: bool,
 }
 
 impl Docker {
@@ -64,7 +67,15 @@ impl Docker {
             .map_err(unreachable)?
             .with_timeout(REQUEST_TIMEOUT);
         let client = client.negotiate_version().await.map_err(unreachable)?;
-        Ok(Docker { client, host })
+        let buildkit = !matches!(
+            std::env::var("DOCKER_BUILDKIT").as_deref(),
+            Ok("0" | "false" | "FALSE" | "False")
+        );
+        Ok(Docker {
+            client,
+            host,
+            buildkit,
+        })
     }
 
     /// The DOCKER_HOST this connection uses, e.g. "unix:///var/run/docker.sock".
@@ -367,6 +378,107 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
+/// A timestamp as the engine's JSON gives it (RFC 3339).
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A fresh BuildKit session id (any unique string will do).
+fn session_id() -> String {
+    use sha2::{Digest, Sha256};
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seed = format!(
+        "{}-{}-{}",
+        std::process::id(),
+        now.as_nanos(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    hex::encode(&Sha256::digest(seed.as_bytes())[..16])
+}
+
+/// What a build has shown so far: the current step (classic builder) or BuildKit's vertices,
+/// so that a failure names the step that failed and shows its last output lines.
+#[derive(Default)]
+struct BuildProgress {
+    /// The classic builder's current step ("2/5 : RUN false"), or BuildKit's failed vertex.
+    step: String,
+    names: HashMap<String, String>,
+    shown: std::collections::HashSet<String>,
+    /// The last output lines of each vertex.
+    logs: HashMap<String, std::collections::VecDeque<String>>,
+    failed: Option<(String, String)>,
+}
+
+const FAILURE_TAIL: usize = 10;
+
+impl BuildProgress {
+    fn update(
+        &mut self,
+        status: &bollard::moby::buildkit::v1::StatusResponse,
+        on_line: &(dyn Fn(&str) + Send + Sync),
+    ) {
+        for v in &status.vertexes {
+            self.names.insert(v.digest.clone(), v.name.clone());
+            // Internal vertices ("[internal] load .dockerignore") are noise for a user.
+            if v.name.starts_with("[internal]") {
+                continue;
+            }
+            if v.cached && self.shown.insert(v.digest.clone()) {
+                on_line(&format!("{} CACHED", v.name));
+            } else if v.started.is_some() && self.shown.insert(v.digest.clone()) {
+                on_line(&v.name);
+            }
+            if !v.error.is_empty() && self.failed.is_none() {
+                self.failed = Some((v.digest.clone(), v.name.clone()));
+            }
+        }
+        for log in &status.logs {
+            let tail = self.logs.entry(log.vertex.clone()).or_default();
+            for line in lines(&String::from_utf8_lossy(&log.msg)) {
+                on_line(line);
+                if tail.len() == FAILURE_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line.to_string());
+            }
+        }
+    }
+
+    /// The failed step and the message to show for an error the build ended with.
+    fn failure(&self, message: String) -> (String, String) {
+        let Some((digest, name)) = &self.failed else {
+            let step = if self.step.is_empty() {
+                "?"
+            } else {
+                &self.step
+            };
+            return (step.to_string(), message);
+        };
+        let step = name
+            .strip_prefix('[')
+            .and_then(|n| n.split_once("] "))
+            .map_or(name.as_str(), |(_, rest)| rest);
+        let at = name
+            .strip_prefix('[')
+            .and_then(|n| n.split_once(']'))
+            .map(|(n, _)| n.rsplit(' ').next().unwrap_or(n));
+        let step = match at {
+            Some(at) => format!("{at} : {step}"),
+            None => step.to_string(),
+        };
+        let mut message = message;
+        if let Some(tail) = self.logs.get(digest).filter(|t| !t.is_empty()) {
+            message.push_str("\n  ");
+            message.push_str(&tail.iter().cloned().collect::<Vec<_>>().join("\n  "));
+        }
+        (step, message)
+    }
+}
+
 /// A base-image pull during a build reports through `status`; its byte-count progress updates
 /// are left out, the steps ("abc123: Pull complete") are kept.
 fn pull_status(info: &bollard::models::BuildInfo) -> Option<String> {
@@ -495,12 +607,18 @@ impl Engine for Docker {
         if let Some(target) = &req.target {
             options = options.target(target);
         }
+        let session = session_id();
+        if self.buildkit && !req.classic {
+            options = options
+                .version(BuilderVersion::BuilderBuildKit)
+                .session(&session);
+        }
         let mut stream = self.client.build_image(
             options.build(),
             None,
             Some(bollard::body_full(req.context_tar.into())),
         );
-        let mut step = String::from("?");
+        let mut progress = BuildProgress::default();
         let mut id: Option<String> = None;
         while let Some(item) = stream.next().await {
             let info = match item {
@@ -510,6 +628,7 @@ impl Engine for Docker {
                         BollardError::DockerStreamError { error } => error.trim().to_string(),
                         other => reason(&other),
                     };
+                    let (step, message) = progress.failure(message);
                     return Err(EngineError::Build {
                         service: req.service,
                         step,
@@ -519,7 +638,7 @@ impl Engine for Docker {
             };
             for line in lines(info.stream.as_deref().unwrap_or_default()) {
                 if let Some(rest) = line.strip_prefix("Step ") {
-                    step = rest.to_string();
+                    progress.step = rest.to_string();
                 }
                 if let Some(short) = line.strip_prefix("Successfully built ") {
                     id.get_or_insert_with(|| short.trim().to_string());
@@ -529,8 +648,14 @@ impl Engine for Docker {
             if let Some(status) = pull_status(&info) {
                 on_line(&status);
             }
-            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
-                id = Some(aux_id);
+            match info.aux {
+                Some(BuildInfoAux::Default(image)) => {
+                    if let Some(aux_id) = image.id {
+                        id = Some(aux_id);
+                    }
+                }
+                Some(BuildInfoAux::BuildKit(status)) => progress.update(&status, &*on_line),
+                None => {}
             }
         }
         // The short id of "Successfully built" (or a missing one) is resolved through the tag.
@@ -540,7 +665,7 @@ impl Engine for Docker {
                 Some(image) => Ok(image.id),
                 None => Err(EngineError::Build {
                     service: req.service,
-                    step,
+                    step: progress.step,
                     message: format!("the engine reported no image for tag {}", req.tag),
                 }),
             },
@@ -743,8 +868,8 @@ impl Engine for Docker {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|p| HealthProbe {
-                    start: p.start.unwrap_or_default(),
-                    end: p.end.unwrap_or_default(),
+                    start: p.start.map(rfc3339).unwrap_or_default(),
+                    end: p.end.map(rfc3339).unwrap_or_default(),
                     exit_code: p.exit_code.unwrap_or_default(),
                     output: p.output.unwrap_or_default(),
                 })

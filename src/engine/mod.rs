@@ -232,6 +232,9 @@ pub struct BuildRequest {
     pub target: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub no_cache: bool,
+    /// Build with the classic builder even when BuildKit is on: the context needs the engine
+    /// to apply its `.dockerignore` (see `context::Context::needs_classic`).
+    pub classic: bool,
 }
 
 /// A container event from the engine's event stream.
