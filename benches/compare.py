@@ -99,7 +99,6 @@ def gen_50(path):
             "    healthcheck:",
             "      test: [\"CMD\", \"true\"]",
             "      interval: 1s",
-            "      start_interval: 1s",
         ]
         if level > 0:
             a, b = (level - 1) * 10 + i % 10, (level - 1) * 10 + (i + 1) % 10
@@ -192,14 +191,22 @@ def main():
     def demo(t):
         return os.path.join(t.root, "demo")
 
+    failures = {}  # row label -> why it stopped
+
     def loop(label, setup, measure, record=True):
-        for i in range(args.warmup + args.runs):
-            for t in tools:
-                if setup:
-                    setup(t)
-                secs, kb = measure(t)
-                if i >= args.warmup and record:
-                    add(label, t, secs, kb)
+        # A failed command ends its row, not the benchmark: the other rows are still reported.
+        try:
+            for i in range(args.warmup + args.runs):
+                for t in tools:
+                    if setup:
+                        setup(t)
+                    secs, kb = measure(t)
+                    if i >= args.warmup and record:
+                        add(label, t, secs, kb)
+        except SystemExit as e:
+            failures[label] = str(e).strip().splitlines()[-1][:300]
+            print(f"  FAILED: {label}: {e}", file=sys.stderr, flush=True)
+            return
         print(f"  done: {label}", file=sys.stderr, flush=True)
 
     def down(t, cwd=None, extra=()):
@@ -271,18 +278,20 @@ def main():
             if m and c:
                 table.append((f"peak RSS: {label}", f"{max(m) / 1024:.1f}MB", f"{max(c) / 1024:.1f}MB",
                               max(m) / max(c)))
-    w = max(len(r[0]) for r in table)
+    w = max([len(r[0]) for r in table] + [len(l) for l in failures] + [9])
     print(f"\nmls vs Docker Compose {compose_version}: median (min-max) of {args.runs} runs, interleaved, same machine\n")
     print(f"| {'operation':<{w}} | mls | Docker Compose | mls/Compose |")
     print(f"| {'-' * w} | --- | --- | --- |")
     for label, m, c, ratio in table:
         r = f"{ratio:.3f}" if ratio is not None else "n/a"
         print(f"| {label:<{w}} | {m} | {c} | {r} |")
+    for label, why in failures.items():
+        print(f"| {label:<{w}} | failed: {why} | | |")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"compose_version": compose_version, "runs": args.runs,
                    "rows": [{"operation": l, "mls": m, "compose": c, "ratio": r} for l, m, c, r in table],
-                   "samples": results, "rss_kb": rss, "dependency_latency_s": latency}, f, indent=2)
+                   "samples": results, "rss_kb": rss, "failures": failures, "dependency_latency_s": latency}, f, indent=2)
     print(f"\nJSON: {args.json}")
 
 
