@@ -78,6 +78,19 @@ impl Docker {
         })
     }
 
+    /// The id of the image at `tag` if it carries every label a build asked for (the
+    /// fingerprint among them), i.e. if that very build finished.
+    async fn built_image(
+        &self,
+        tag: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Option<String>> {
+        let image = self.inspect_image(tag).await?;
+        Ok(image
+            .filter(|i| labels.iter().all(|(k, v)| i.labels.get(k) == Some(v)))
+            .map(|i| i.id))
+    }
+
     /// The DOCKER_HOST this connection uses, e.g. "unix:///var/run/docker.sock".
     pub fn host(&self) -> &str {
         &self.host
@@ -626,7 +639,15 @@ impl Engine for Docker {
                 Err(e) => {
                     let message = match e {
                         BollardError::DockerStreamError { error } => error.trim().to_string(),
-                        other => reason(&other),
+                        other => {
+                            // The stream broke off (seen with BuildKit: "bytes remaining on
+                            // stream" right after the image was tagged). The build may still
+                            // have finished: the tag carries this build's labels if it did.
+                            if let Some(image) = self.built_image(&req.tag, &req.labels).await? {
+                                return Ok(image);
+                            }
+                            reason(&other)
+                        }
                     };
                     let (step, message) = progress.failure(message);
                     return Err(EngineError::Build {
