@@ -81,6 +81,8 @@ impl Tracker {
 #[derive(Debug, Clone, PartialEq)]
 enum Phase {
     Pending,
+    /// Its container exists but was not started yet.
+    Created,
     /// Its container runs (id).
     Started(String),
     /// Started and reported healthy.
@@ -360,9 +362,13 @@ impl<'a, E: Engine> Executor<'a, E> {
         }
     }
 
-    /// Creates the container (so it is ready the moment its dependencies are), waits for its
-    /// dependencies' conditions, then starts it. An empty error means "not started because a
-    /// dependency failed" (reported once, by the dependency's waiter).
+    /// Creates the container ahead (so it is ready the moment its dependencies are), waits for
+    /// its dependencies' conditions, then starts it. An empty error means "not started because
+    /// a dependency failed" (reported once, by the dependency's waiter).
+    ///
+    /// Creation waits until what it depends on was created, and, behind a health or completion
+    /// condition, started: that wait lasts at least a probe interval, so the create fits in it,
+    /// and it keeps the engine free for the containers on the critical path.
     async fn converge_one(
         &self,
         step: &ContainerStep,
@@ -375,7 +381,29 @@ impl<'a, E: Engine> Executor<'a, E> {
                 .status("Container", &step.name, State::Done, "Running");
             return Ok(id.clone());
         }
+        for (dep, edge) in self.graph.dependencies(&step.service) {
+            let Some(tx) = phases.get(dep.as_str()) else {
+                continue;
+            };
+            let _ = tx
+                .subscribe()
+                .wait_for(|p| match p {
+                    Phase::Pending => false,
+                    Phase::Created => edge.condition == Condition::ServiceStarted,
+                    _ => true,
+                })
+                .await;
+        }
         let id = self.prepare(step).await?;
+        if let Some(tx) = phases.get(step.service.as_str()) {
+            tx.send_if_modified(|p| {
+                let first = *p == Phase::Pending;
+                if first {
+                    *p = Phase::Created;
+                }
+                first
+            });
+        }
         for (dep, edge) in self.graph.dependencies(&step.service) {
             let Some(tx) = phases.get(dep.as_str()) else {
                 continue; // not part of this run (e.g. --no-deps)

@@ -91,6 +91,10 @@ async fn dependent_starts_after_dependency_is_healthy() {
     assert_eq!(calls[0], "network create t_default");
     assert!(position(&calls, "start t-db-1") < position(&calls, "start t-api-1"));
     assert!(position(&calls, "start t-api-1") < position(&calls, "start t-web-1"));
+    // Creation stays off the critical path: behind a health condition it waits for the
+    // dependency's start, behind service_started only for its creation.
+    assert!(position(&calls, "start t-db-1") < position(&calls, "create t-api-1"));
+    assert!(position(&calls, "create t-api-1") < position(&calls, "create t-web-1"));
     // The db container carries Compose's labels and the api's depends_on label.
     let spec = fake.spec("t-api-1").unwrap();
     assert_eq!(spec.labels[crate::engine::labels::PROJECT], "t");

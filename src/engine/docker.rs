@@ -935,6 +935,12 @@ impl Engine for Docker {
     fn events(&self, project: &str) -> BoxStream<'static, Result<Event>> {
         let mut filters = project_filter(project);
         filters.insert("type".to_string(), vec!["container".to_string()]);
+        // Only what waiters act on: every health probe also makes three exec events per
+        // container, which the engine would otherwise encode and send for nothing.
+        filters.insert(
+            "event".to_string(),
+            vec!["start".into(), "die".into(), "health_status".into()],
+        );
         // The request only goes out when the stream is first polled; `since` = now makes the
         // engine replay what happened in between, so "from now on" holds from this call.
         let now = std::time::SystemTime::now()

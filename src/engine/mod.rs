@@ -376,8 +376,9 @@ pub trait Engine: Send + Sync + 'static {
     /// Blocks until the container exits, returning its exit code.
     fn wait_container(&self, id: &str) -> impl Future<Output = Result<i64>> + Send;
 
-    /// Container events of `project` from the moment of this call on (the engine replays what
-    /// happened between the call and the first poll, so no event is lost).
+    /// The start, die and health_status events of `project`'s containers from the moment of
+    /// this call on (the engine replays what happened between the call and the first poll, so
+    /// no event is lost).
     fn events(&self, project: &str) -> BoxStream<'static, Result<Event>>;
     fn logs(&self, id: &str, opts: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
     /// Runs a command in a running container, attached to mls's own stdout/stderr; returns its
