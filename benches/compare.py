@@ -16,7 +16,7 @@ Rows (see issue 5):
   4 warm up -d --wait (all up, nothing changed)        8 cold up -d --wait, 50 services, 5 levels
   9 peak RSS during rows 3 and 8
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, calendar, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -115,11 +115,10 @@ def inspect(name):
 
 
 def ts(s):
-    """RFC 3339 with nanoseconds -> float seconds (relative use only)."""
+    """The engine's RFC 3339 UTC timestamps (nanoseconds) -> Unix seconds."""
     s = s.rstrip("Z")
     base, _, frac = s.partition(".")
-    t = time.strptime(base, "%Y-%m-%dT%H:%M:%S")
-    return time.mktime(t) + float("0." + (frac or "0"))
+    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
 
 
 def dep_latency(project):
@@ -130,6 +129,29 @@ def dep_latency(project):
     if not ok:
         return None
     return ts(frontend["State"]["StartedAt"]) - ts(ok[0]["End"])
+
+
+def engine_start_floor(image, runs):
+    """Seconds from a start request to the container's own StartedAt, for containers created
+    ahead like a dependent (init, one published port): what the engine itself needs to start a
+    container here, which no client can go below."""
+    out = []
+    for _ in range(runs):
+        cid = subprocess.run(["docker", "create", "--init", "-p", "127.0.0.1::3000", image, "sleep", "60"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect("/var/run/docker.sock")
+            sent = time.time()
+            s.sendall(f"POST /containers/{cid}/start HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+            while s.recv(4096):
+                pass
+            s.close()
+            started = inspect(cid)["State"]["StartedAt"]
+            out.append(ts(started) - sent)
+        finally:
+            subprocess.run(["docker", "rm", "-f", cid], capture_output=True)
+    return out
 
 
 def fmt(samples):
@@ -182,6 +204,7 @@ def main():
     results = {}   # row label -> tool -> list of seconds
     rss = {}       # row label -> tool -> list of kB
     latency = {t.name: [] for t in tools}
+    floor = []     # seconds, engine start request -> StartedAt
 
     def add(label, tool, secs, kb=None):
         results.setdefault(label, {}).setdefault(tool.name, []).append(secs)
@@ -229,6 +252,8 @@ def main():
                     latency[t.name].append(d)
                 return r
             loop("up -d --wait (images present, no containers)", cold, up_wait)
+        if rows & {3, 5}:
+            floor.extend(engine_start_floor("mls/busybox:local", args.runs * 2))
         if rows & {2, 4}:
             for t in tools:
                 sh(t.cmd("up", "-d", "--wait"), demo(t), envs[t.name])
@@ -291,7 +316,11 @@ def main():
     with open(args.json, "w") as f:
         json.dump({"compose_version": compose_version, "runs": args.runs,
                    "rows": [{"operation": l, "mls": m, "compose": c, "ratio": r} for l, m, c, r in table],
-                   "samples": results, "rss_kb": rss, "failures": failures, "dependency_latency_s": latency}, f, indent=2)
+                   "samples": results, "rss_kb": rss, "failures": failures, "dependency_latency_s": latency,
+                   "engine_start_floor_s": floor}, f, indent=2)
+    if floor:
+        print(f"\nEngine floor for 'dependency healthy -> dependent started': a start request takes "
+              f"{fmt(floor)} to the container's StartedAt on this engine (same run), for any client.")
     print(f"\nJSON: {args.json}")
 
 
