@@ -227,48 +227,21 @@ impl<'a, E: Engine> Executor<'a, E> {
         for (name, id) in &plan.remove {
             self.remove_one(name, id).await?;
         }
-        let nets = plan.networks.iter().map(|(key, name)| async move {
-            self.progress
-                .status("Network", name, State::Working, "Creating");
+        let nets = plan.networks.iter().map(|(key, name)| {
             let net = &self.project.networks[key];
-            let mut labels: BTreeMap<String, String> = net.labels.clone().into_iter().collect();
-            labels.insert(
-                crate::engine::labels::PROJECT.into(),
-                self.project.name.clone(),
-            );
-            labels.insert(crate::engine::labels::NETWORK.into(), key.clone());
-            labels.insert(
-                crate::engine::labels::VERSION.into(),
-                crate::plan::spec::COMPOSE_VERSION.into(),
-            );
-            let r = self
+            let labels = self.resource_labels(&net.labels, crate::engine::labels::NETWORK, key);
+            let create = self
                 .engine
-                .create_network(name, net.driver.as_deref(), labels)
-                .await;
-            self.progress
-                .status("Network", name, State::Done, "Created");
-            r
+                .create_network(name, net.driver.as_deref(), labels);
+            self.report("Network", name, create)
         });
-        let vols = plan.volumes.iter().map(|(key, name)| async move {
-            self.progress
-                .status("Volume", name, State::Working, "Creating");
+        let vols = plan.volumes.iter().map(|(key, name)| {
             let vol = &self.project.volumes[key];
-            let mut labels: BTreeMap<String, String> = vol.labels.clone().into_iter().collect();
-            labels.insert(
-                crate::engine::labels::PROJECT.into(),
-                self.project.name.clone(),
-            );
-            labels.insert(crate::engine::labels::VOLUME.into(), key.clone());
-            labels.insert(
-                crate::engine::labels::VERSION.into(),
-                crate::plan::spec::COMPOSE_VERSION.into(),
-            );
-            let r = self
+            let labels = self.resource_labels(&vol.labels, crate::engine::labels::VOLUME, key);
+            let create = self
                 .engine
-                .create_volume(name, vol.driver.as_deref(), labels)
-                .await;
-            self.progress.status("Volume", name, State::Done, "Created");
-            r
+                .create_volume(name, vol.driver.as_deref(), labels);
+            self.report("Volume", name, create)
         });
         for r in join_all(nets).await {
             r?;
@@ -637,6 +610,45 @@ impl<'a, E: Engine> Executor<'a, E> {
             r?;
         }
         Ok(())
+    }
+
+    /// The labels of a network or volume the project creates: the user's, plus Compose's
+    /// project, resource (`kind`) and version labels.
+    fn resource_labels(
+        &self,
+        user: &indexmap::IndexMap<String, String>,
+        kind: &str,
+        key: &str,
+    ) -> BTreeMap<String, String> {
+        let mut labels: BTreeMap<String, String> = user.clone().into_iter().collect();
+        labels.insert(
+            crate::engine::labels::PROJECT.into(),
+            self.project.name.clone(),
+        );
+        labels.insert(kind.into(), key.to_string());
+        labels.insert(
+            crate::engine::labels::VERSION.into(),
+            crate::plan::spec::COMPOSE_VERSION.into(),
+        );
+        labels
+    }
+
+    /// Runs the creation of a network or volume, reporting it as it starts and ends.
+    async fn report<T>(
+        &self,
+        kind: &str,
+        name: &str,
+        create: impl std::future::Future<Output = crate::engine::Result<T>>,
+    ) -> crate::engine::Result<T> {
+        self.progress.status(kind, name, State::Working, "Creating");
+        let r = create.await;
+        match &r {
+            Ok(_) => self.progress.status(kind, name, State::Done, "Created"),
+            Err(e) => self
+                .progress
+                .status(kind, name, State::Failed, &e.to_string()),
+        }
+        r
     }
 
     /// Stops and removes one container (an orphan or a surplus replica), reporting it.
