@@ -297,6 +297,20 @@ services:
     );
     assert_eq!(w.count("rebuilt"), 0, "{}", w.log());
     assert!(w.log().contains("backend  synced 1 file"), "{}", w.log());
+
+    // The watched folder deleted and made again (a checkout, a build tool): still synced.
+    let www = p.path().join("backend/www");
+    std::fs::remove_dir_all(&www).unwrap();
+    std::fs::create_dir(&www).unwrap();
+    p.write("backend/www/again.txt", "after the folder came back\n");
+    wait_until(10, "a file in the recreated folder", &w, || {
+        cat("/srv/www/again.txt").contains("after the folder came back")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.write("backend/www/later.txt", "later\n");
+    wait_until(10, "a later write in the recreated folder", &w, || {
+        cat("/srv/www/later.txt").contains("later")
+    });
 }
 
 #[test]
