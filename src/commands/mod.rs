@@ -4,10 +4,15 @@ pub mod build;
 pub mod config;
 pub mod down;
 pub mod exec;
+pub mod format;
+pub mod images;
+pub mod lifecycle;
 pub mod logs;
 pub mod ps;
 pub mod pull;
 pub mod run;
+pub mod scope;
+pub mod session;
 pub mod up;
 pub mod watch;
 
