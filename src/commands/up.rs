@@ -147,15 +147,11 @@ async fn show_failure(
         .await;
     }
     for f in &list {
-        let exited = snapshot
-            .containers
-            .iter()
-            .find(|c| c.id == f.id)
-            .filter(|c| c.state == "exited")
-            .and_then(|c| super::format::exit_code(&c.status));
-        if let Some(code) = exited {
-            ctx.progress
-                .container_status(&f.label, &format!("exited with code {code}"));
+        match engine.inspect_container(&f.id).await {
+            Ok(st) if st.status == "exited" => ctx
+                .progress
+                .container_status(&f.label, &format!("exited with code {}", st.exit_code)),
+            _ => {}
         }
     }
 }
