@@ -429,9 +429,10 @@ impl<'a, E: Engine> Executor<'a, E> {
         match &step.op {
             ContainerOp::Keep { id } | ContainerOp::Start { id } => Ok(id.clone()),
             ContainerOp::Create | ContainerOp::Recreate { .. } => {
+                let recreate = matches!(step.op, ContainerOp::Recreate { .. });
                 if let ContainerOp::Recreate { id, .. } = &step.op {
                     self.progress
-                        .status("Container", &step.name, State::Working, "Recreating");
+                        .status("Container", &step.name, State::Working, "Recreate");
                     let timeout = self.stop_timeout(&step.service);
                     self.engine
                         .stop_container(id, timeout)
@@ -458,8 +459,9 @@ impl<'a, E: Engine> Executor<'a, E> {
                         .await
                         .map_err(|e| fail(e.to_string()))?;
                 }
+                let done = if recreate { "Recreated" } else { "Created" };
                 self.progress
-                    .status("Container", &step.name, State::Working, "Created");
+                    .status("Container", &step.name, State::Working, done);
                 Ok(id)
             }
         }
@@ -689,14 +691,19 @@ impl<'a, E: Engine> Executor<'a, E> {
                     self.progress
                         .status("Container", &c.name, State::Working, "Stopping");
                     self.engine.stop_container(&c.id, t).await?;
-                    if remove {
+                    if !remove {
                         self.progress
-                            .status("Container", &c.name, State::Working, "Removing");
-                        self.engine.remove_container(&c.id, true, false).await?;
+                            .status("Container", &c.name, State::Done, "Stopped");
+                        return Ok(());
                     }
-                    let done = if remove { "Removed" } else { "Stopped" };
+                    // Like Compose: Stopping, Stopped, Removing, Removed.
+                    for text in ["Stopped", "Removing"] {
+                        self.progress
+                            .status("Container", &c.name, State::Working, text);
+                    }
+                    self.engine.remove_container(&c.id, true, false).await?;
                     self.progress
-                        .status("Container", &c.name, State::Done, done);
+                        .status("Container", &c.name, State::Done, "Removed");
                     Ok::<(), crate::engine::EngineError>(())
                 });
             for r in join_all(jobs).await {

@@ -4,10 +4,12 @@ mod build;
 mod config;
 mod down;
 mod exec;
+mod images;
 mod logs;
 mod ps;
 mod pull;
 mod run;
+mod stop;
 mod up;
 mod watch;
 
@@ -15,10 +17,12 @@ pub use build::BuildArgs;
 pub use config::ConfigArgs;
 pub use down::DownArgs;
 pub use exec::ExecArgs;
+pub use images::{ImagesArgs, LsArgs, TopArgs};
 pub use logs::LogsArgs;
 pub use ps::PsArgs;
 pub use pull::{PullArgs, PushArgs};
 pub use run::RunArgs;
+pub use stop::{KillArgs, PauseArgs, RestartArgs, RmArgs, StartArgs, StopArgs};
 pub use up::UpArgs;
 pub use watch::WatchArgs;
 
@@ -98,6 +102,26 @@ pub enum Command {
     Run(RunArgs),
     /// Execute a command in a running container
     Exec(ExecArgs),
+    /// Stop services
+    Stop(StopArgs),
+    /// Start services
+    Start(StartArgs),
+    /// Restart service containers
+    Restart(RestartArgs),
+    /// Force stop service containers
+    Kill(KillArgs),
+    /// Pause services
+    Pause(PauseArgs),
+    /// Unpause services
+    Unpause(PauseArgs),
+    /// Removes stopped service containers
+    Rm(RmArgs),
+    /// List images used by the created containers
+    Images(ImagesArgs),
+    /// Display the running processes
+    Top(TopArgs),
+    /// List running compose projects
+    Ls(LsArgs),
     /// Watch files and sync, rebuild or restart services when they change
     Watch(WatchArgs),
     /// Parse, resolve and render the compose file in canonical format

@@ -1,9 +1,11 @@
 //! `mls run` flags.
 
-/// Run a one-off command on a service (its dependencies are started first).
+/// Run a one-off command on a service (its dependencies are started first). stdin is passed
+/// on; a TTY is allocated when mls's output is a terminal (`-T` turns it off).
 ///
 /// Examples:
 ///   $ mls run --rm backend sh -c 'echo hi'
+///   $ echo hello | mls run --rm -T backend cat
 #[derive(Debug, Clone, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunArgs {
@@ -37,9 +39,12 @@ pub struct RunArgs {
     /// Publish the service's ports
     #[arg(long)]
     pub service_ports: bool,
-    /// Disable pseudo-TTY allocation (default: a TTY when stdin is a terminal)
-    #[arg(short = 'T', long = "no-TTY")]
+    /// Disable pseudo-TTY allocation (default: a TTY when the output is a terminal)
+    #[arg(short = 'T', long = "no-tty", visible_alias = "no-TTY")]
     pub no_tty: bool,
+    /// Keep STDIN open (the default; accepted for compatibility)
+    #[arg(short = 'i', long, hide = true)]
+    pub interactive: bool,
     /// The service
     pub service: String,
     /// Command and arguments (default: the service's command)

@@ -5,12 +5,13 @@
 /// Examples:
 ///   $ mls up -d --wait
 ///   $ mls up --build backend
+///   $ mls up --abort-on-container-exit --exit-code-from tests
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpArgs {
     /// Services to start (with their dependencies); default all
     pub services: Vec<String>,
     /// Detached mode: run containers in the background
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, conflicts_with_all = ["abort_on_container_exit", "exit_code_from"])]
     pub detach: bool,
     /// Wait for services to be running|healthy (implies detached mode)
     #[arg(long)]
@@ -42,4 +43,11 @@ pub struct UpArgs {
     /// Watch source code and rebuild/refresh containers when files are updated
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Stops all containers if any container was stopped
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Return the exit code of the selected service container (implies
+    /// --abort-on-container-exit)
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
 }

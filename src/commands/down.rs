@@ -1,9 +1,12 @@
 //! `mls down`: stop and remove the project's containers (dependents first) and networks; named
-//! volumes only with `-v`, images only with `--rmi`. Nothing outside the project is touched.
+//! volumes only with `-v`, images only with `--rmi`. Like Docker Compose, one-off `run`
+//! containers are kept unless `--remove-orphans`, and a network still in use is kept with a
+//! warning. Nothing outside the project is touched.
 
 use super::Ctx;
 use crate::cli::DownArgs;
-use crate::engine::{labels, ContainerSummary, Engine};
+use crate::compose::Project;
+use crate::engine::{ContainerSummary, Engine, EngineError};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::graph::Graph;
@@ -13,91 +16,165 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 pub async fn down(ctx: &Ctx, args: &DownArgs) -> Result<()> {
-    let project = ctx.load(&args.services, false)?;
-    let graph = Graph::new(&project)?;
+    let scope = ctx.scope(&args.services)?;
+    let loaded = scope.project.is_some();
     let engine = ctx.engine().await?;
-    let snapshot = engine.snapshot(&project.name).await?;
-    let timeout = args.timeout.map(Duration::from_secs);
-    let targeted: BTreeSet<String> = if args.services.is_empty() {
-        BTreeSet::new()
+    let snapshot = engine.snapshot(&scope.name).await?;
+    let project = scope.project(&snapshot);
+    let graph = Graph::new(&project)?;
+
+    // Named services the project lacks: an error with a compose file, skipped without one
+    // (Compose cannot tell a typo from a container already removed then).
+    let mut services = Vec::new();
+    for s in &args.services {
+        match (project.services.contains_key(s), loaded) {
+            (true, _) => services.push(s.clone()),
+            (false, true) => return Err(Error::Usage(format!("no such service: {s}"))),
+            (false, false) => {}
+        }
+    }
+    if !args.services.is_empty() && services.is_empty() {
+        ctx.progress.println_stderr(&format!(
+            "Any of the services [{}] not running in project {:?}",
+            args.services.join(" "),
+            project.name
+        ));
+        return Ok(());
+    }
+    let targeted: BTreeSet<String> = if services.is_empty() {
+        project.services.keys().cloned().collect()
     } else {
-        graph.with_dependents(&args.services)?
+        graph.with_dependents(&services)?
     };
     let known = |s: &str| {
         project.services.contains_key(s) || project.disabled_services.iter().any(|d| d == s)
     };
-    let wanted = |c: &ContainerSummary| -> bool {
-        let s = c.service().unwrap_or("");
-        if !targeted.is_empty() {
-            return targeted.contains(s);
-        }
-        known(s) || args.remove_orphans
-    };
-    let containers: Vec<&ContainerSummary> =
-        snapshot.containers.iter().filter(|c| wanted(c)).collect();
-    if targeted.is_empty() && !args.remove_orphans {
-        for c in snapshot.containers.iter().filter(|c| !wanted(c)) {
-            ctx.progress.warn(&format!(
-                "Found orphan container ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
-                c.name
-            ));
-        }
-    }
+    let containers: Vec<&ContainerSummary> = snapshot
+        .containers
+        .iter()
+        .filter(|c| args.remove_orphans || !c.is_oneoff())
+        .filter(|c| {
+            let s = c.service().unwrap_or("");
+            targeted.contains(s) || (args.remove_orphans && !known(s))
+        })
+        .collect();
 
-    let environ = ctx.environ.clone();
-    let ex = Executor::new(&engine, &ctx.progress, &project, &graph, &environ);
-    ex.stop_all(&containers, timeout, true).await?;
-    if !targeted.is_empty() {
-        return finish(ctx);
+    let ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
+    ex.stop_all(&containers, args.timeout.map(Duration::from_secs), true)
+        .await?;
+    let mut removed = !containers.is_empty();
+    removed |= remove_networks(ctx, &engine, &project, &snapshot).await?;
+    if args.volumes {
+        removed |= remove_volumes(ctx, &engine, &project, &snapshot).await?;
     }
+    if let Some(rmi) = &args.rmi {
+        removed |= remove_images(ctx, &engine, &project, rmi).await?;
+    }
+    if !removed {
+        ctx.progress.warn(&format!(
+            "Warning: No resource found to remove for project {:?}.",
+            project.name
+        ));
+    }
+    ctx.progress.finish();
+    Ok(())
+}
 
+/// Removes the project's networks (those it declares and the engine labels as its own); one
+/// still in use (by a kept one-off container, another project) stays, with a warning.
+async fn remove_networks<E: Engine>(
+    ctx: &Ctx,
+    engine: &std::sync::Arc<E>,
+    project: &Project,
+    snapshot: &crate::engine::Snapshot,
+) -> Result<bool> {
+    let mut any = false;
     for n in &snapshot.networks {
-        let ours = project
+        let declared = project
             .networks
             .values()
             .any(|net| net.name == n.name && !net.external);
-        if ours || n.labels.get(labels::PROJECT) == Some(&project.name) {
-            ctx.progress
-                .status("Network", &n.name, State::Working, "Removing");
-            engine.remove_network(&n.name).await?;
-            ctx.progress
-                .status("Network", &n.name, State::Done, "Removed");
+        if !declared {
+            continue;
         }
-    }
-    if args.volumes {
-        for v in &snapshot.volumes {
-            let declared = project
-                .volumes
-                .values()
-                .any(|vol| vol.name == v.name && !vol.external);
-            if declared {
+        any = true;
+        ctx.progress
+            .status("Network", &n.name, State::Working, "Removing");
+        match engine.remove_network(&n.name).await {
+            Ok(()) => ctx
+                .progress
+                .status("Network", &n.name, State::Done, "Removed"),
+            Err(EngineError::InUse(_)) => ctx.progress.status(
+                "Network",
+                &n.name,
+                State::Warning,
+                "Resource is still in use",
+            ),
+            Err(e) => {
                 ctx.progress
-                    .status("Volume", &v.name, State::Working, "Removing");
-                engine.remove_volume(&v.name).await?;
-                ctx.progress
-                    .status("Volume", &v.name, State::Done, "Removed");
+                    .status("Network", &n.name, State::Failed, &e.to_string());
+                return Err(e.into());
             }
         }
     }
-    if let Some(rmi) = &args.rmi {
-        let mut images = BTreeSet::new();
-        for s in project.services.values() {
-            if rmi == "all" || s.image.is_none() {
-                images.insert(image_ref(&project, s));
-            }
-        }
-        for image in images {
-            match engine.remove_image(&image).await {
-                Ok(()) => ctx.progress.status("Image", &image, State::Done, "Removed"),
-                Err(crate::engine::EngineError::NotFound(_)) => {}
-                Err(e) => return Err(Error::Engine(e)),
-            }
-        }
-    }
-    finish(ctx)
+    Ok(any)
 }
 
-fn finish(ctx: &Ctx) -> Result<()> {
-    ctx.progress.finish();
-    Ok(())
+/// Removes the named volumes the project declares (never external ones, never ones it did not
+/// create: they must carry the project's label to be in the snapshot).
+async fn remove_volumes<E: Engine>(
+    ctx: &Ctx,
+    engine: &std::sync::Arc<E>,
+    project: &Project,
+    snapshot: &crate::engine::Snapshot,
+) -> Result<bool> {
+    let mut any = false;
+    for v in &snapshot.volumes {
+        let declared = project
+            .volumes
+            .values()
+            .any(|vol| vol.name == v.name && !vol.external);
+        if declared {
+            any = true;
+            ctx.progress
+                .status("Volume", &v.name, State::Working, "Removing");
+            match engine.remove_volume(&v.name).await {
+                Ok(()) => ctx
+                    .progress
+                    .status("Volume", &v.name, State::Done, "Removed"),
+                Err(EngineError::InUse(_)) => ctx.progress.status(
+                    "Volume",
+                    &v.name,
+                    State::Warning,
+                    "Resource is still in use",
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(any)
+}
+
+/// `--rmi local` removes the images built for services without an `image:` name; `all` every
+/// service image.
+async fn remove_images<E: Engine>(
+    ctx: &Ctx,
+    engine: &std::sync::Arc<E>,
+    project: &Project,
+    rmi: &str,
+) -> Result<bool> {
+    let mut images = BTreeSet::new();
+    for s in project.services.values() {
+        if rmi == "all" || s.image.is_none() {
+            images.insert(image_ref(project, s));
+        }
+    }
+    for image in &images {
+        match engine.remove_image(image).await {
+            Ok(()) => ctx.progress.status("Image", image, State::Done, "Removed"),
+            Err(EngineError::NotFound(_)) => {}
+            Err(e) => return Err(Error::Engine(e)),
+        }
+    }
+    Ok(!images.is_empty())
 }

@@ -4,10 +4,15 @@ pub mod build;
 pub mod config;
 pub mod down;
 pub mod exec;
+pub mod format;
+pub mod images;
+pub mod lifecycle;
 pub mod logs;
 pub mod ps;
 pub mod pull;
 pub mod run;
+pub mod scope;
+pub mod session;
 pub mod up;
 pub mod watch;
 
@@ -162,10 +167,14 @@ pub async fn ensure_images<E: Engine>(
         plan::images(project, selected, &images, &fingerprints, mode).map_err(Error::Usage)?;
     if mode == BuildMode::Stale {
         // `mls build` says what it skipped, so "nothing happened" is visibly deliberate.
-        for name in selected
-            .iter()
-            .filter(|s| !steps.iter().any(|st| &st.service == *s))
-        {
+        // A service whose twin (same build config) is built gets that image: not up to date.
+        let built = |s: &String| {
+            let image = image_ref(project, &project.services[s]);
+            steps
+                .iter()
+                .any(|st| &st.service == s || st.image == image || st.also.contains(&image))
+        };
+        for name in selected.iter().filter(|s| !built(s)) {
             ctx.progress
                 .status("Image", name, State::Done, "Up to date");
         }

@@ -1,16 +1,16 @@
 //! `mls run`: start the service's dependencies like `up` does, then run a one-off container of
-//! the service attached to the terminal; its exit code becomes mls's.
+//! the service attached to the terminal (stdin passed on, a TTY when the output is a terminal);
+//! its exit code becomes mls's.
 
+use super::session::{self, Interrupts};
 use super::{ensure_images, select, Ctx};
 use crate::cli::RunArgs;
-use crate::engine::{Engine, LogChunk, LogOptions};
+use crate::engine::{labels, ContainerSpec, Engine, TtyOf};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::plan::spec::container_spec;
 use crate::plan::{self, config_hash, image_ref, BuildMode, ContainerOp, ContainerStep, Options};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 
 pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let (project, graph, selected) =
@@ -59,10 +59,11 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     ctx.progress.finish();
 
     let image = image_ref(&project, service);
+    let slug = random_slug();
     let name = args
         .name
         .clone()
-        .unwrap_or_else(|| format!("{}-{}-run-{}", project.name, args.service, random_suffix()));
+        .unwrap_or_else(|| format!("{}-{}-run-{}", project.name, args.service, &slug[..12]));
     let step = ContainerStep {
         service: args.service.clone(),
         name: name.clone(),
@@ -72,12 +73,72 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         image: image.clone(),
         image_id: image_ids.get(&image).cloned().unwrap_or_default(),
     };
-    let mut spec = container_spec(&project, service, &step, &ctx.environ, true);
+    let tty = !args.no_tty && console::Term::stdout().is_term();
+    let spec = oneoff_spec(
+        container_spec(&project, service, &step, &ctx.environ, true),
+        args,
+        &slug,
+        tty,
+    )?;
+
+    let id = engine.create_container(&spec).await?;
+    for (net, aliases) in spec.networks.iter().skip(1) {
+        engine.connect_network(&id, net, aliases).await?;
+    }
+    if args.detach {
+        engine.start_container(&id).await?;
+        println!("{id}");
+        return Ok(());
+    }
+    let io = engine.attach(&id, true).await?;
+    engine.start_container(&id).await?;
+    let of = tty.then(|| TtyOf::Container(id.clone()));
+    let mut signals = Interrupts::new()?;
+    let attached = async {
+        session::connect(&engine, io, true, of).await;
+        engine.wait_container(&id).await
+    };
+    tokio::pin!(attached);
+    // Like Compose, signals go to the container; its exit ends the run.
+    let code = loop {
+        tokio::select! {
+            code = &mut attached => break code,
+            sig = signals.next() => {
+                let _ = engine.kill_container(&id, Some(sig)).await;
+            }
+        }
+    };
+    if args.rm {
+        engine.remove_container(&id, true, true).await?;
+    }
+    match code? {
+        0 => Ok(()),
+        c => Err(Error::Exit(c as i32)),
+    }
+}
+
+/// The one-off container: the service's spec with `run`'s overrides and Compose's one-off
+/// identity (labels `oneoff=True` and `slug`, no container number, no service alias: other
+/// containers resolving the service must not reach a one-off).
+fn oneoff_spec(
+    mut spec: ContainerSpec,
+    args: &RunArgs,
+    slug: &str,
+    tty: bool,
+) -> Result<ContainerSpec> {
+    spec.labels.remove(labels::NUMBER);
+    spec.labels.insert(labels::SLUG.into(), slug.to_string());
+    for (_, aliases) in spec.networks.iter_mut() {
+        *aliases = vec![spec.name.clone()];
+    }
     if !args.command.is_empty() {
         spec.command = Some(args.command.clone());
     }
     if let Some(ep) = &args.entrypoint {
-        spec.entrypoint = Some(ep.split_whitespace().map(String::from).collect());
+        spec.entrypoint = Some(crate::compose::shell_split(ep).map_err(Error::Usage)?);
+        if args.command.is_empty() {
+            spec.command = Some(Vec::new());
+        }
     }
     if args.user.is_some() {
         spec.user = args.user.clone();
@@ -90,60 +151,79 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         spec.port_bindings.clear();
     }
     spec.restart = None;
-    spec.tty = false;
-
-    let id = engine.create_container(&spec).await?;
-    for (net, aliases) in spec.networks.iter().skip(1) {
-        engine.connect_network(&id, net, aliases).await?;
-    }
-    let mut logs = engine.logs(
-        &id,
-        LogOptions {
-            follow: true,
-            tail: Some("all".into()),
-            timestamps: false,
-            since: None,
-        },
-    );
-    engine.start_container(&id).await?;
-    if args.detach {
-        println!("{id}");
-        return Ok(());
-    }
-    let copy = async {
-        while let Some(chunk) = logs.next().await {
-            let ok = match chunk {
-                Ok(LogChunk::Stdout(b)) => std::io::stdout().lock().write_all(&b).is_ok(),
-                Ok(LogChunk::Stderr(b)) => std::io::stderr().lock().write_all(&b).is_ok(),
-                Err(_) => break,
-            };
-            if !ok {
-                break;
-            }
-        }
-        let _ = std::io::stdout().flush();
-    };
-    let code = tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            let _ = engine.stop_container(&id, None).await;
-            if args.rm {
-                let _ = engine.remove_container(&id, true, true).await;
-            }
-            return Err(Error::Interrupted);
-        }
-        (_, code) = async { tokio::join!(copy, engine.wait_container(&id)) } => code,
-    };
-    if args.rm {
-        engine.remove_container(&id, true, true).await?;
-    }
-    match code? {
-        0 => Ok(()),
-        c => Err(Error::Exit(c as i32)),
-    }
+    spec.tty = tty;
+    spec.stdin_open = true;
+    Ok(spec)
 }
 
-/// 12 hex characters, unique enough for one-off container names.
-fn random_suffix() -> String {
-    let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-    hex::encode(Sha256::digest(seed.as_bytes()))[..12].to_string()
+/// 64 hex characters, like Compose's slug (`stringid.GenerateRandomID`).
+fn random_slug() -> String {
+    let seed = format!(
+        "{:?}{}{:?}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        std::thread::current().id()
+    );
+    hex::encode(Sha256::digest(seed.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> RunArgs {
+        #[derive(Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            run: RunArgs,
+        }
+        let mut argv = vec!["run"];
+        argv.extend_from_slice(extra);
+        Wrap::parse_from(argv).run
+    }
+
+    #[test]
+    fn oneoffs_have_composes_identity_and_no_service_alias() {
+        let base = ContainerSpec {
+            name: "p-api-run-0123456789ab".into(),
+            labels: [(labels::NUMBER.to_string(), "1".to_string())].into(),
+            networks: vec![("p_default".into(), vec!["api".into()])],
+            port_bindings: vec![("80/tcp".into(), None, Some("8080".into()))],
+            restart: Some("always".into()),
+            ..Default::default()
+        };
+        let spec = oneoff_spec(
+            base.clone(),
+            &args(&["--entrypoint", "sh -c", "api"]),
+            "0123456789abcdef",
+            false,
+        )
+        .unwrap();
+        assert!(!spec.labels.contains_key(labels::NUMBER));
+        assert_eq!(spec.labels[labels::SLUG], "0123456789abcdef");
+        assert_eq!(
+            spec.networks[0].1,
+            vec!["p-api-run-0123456789ab".to_string()]
+        );
+        assert_eq!(
+            spec.entrypoint,
+            Some(vec!["sh".to_string(), "-c".to_string()])
+        );
+        assert_eq!(spec.command, Some(vec![]));
+        assert!(spec.port_bindings.is_empty() && spec.restart.is_none() && spec.stdin_open);
+        let spec = oneoff_spec(
+            base,
+            &args(&["--service-ports", "api", "echo", "hi"]),
+            "s",
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            spec.command,
+            Some(vec!["echo".to_string(), "hi".to_string()])
+        );
+        assert_eq!(spec.port_bindings.len(), 1);
+        assert!(spec.tty);
+    }
 }

@@ -1,12 +1,19 @@
-//! `mls up`: build what changed, converge containers along the graph, optionally wait or attach.
+//! `mls up`: build what changed, converge containers along the graph, optionally wait or attach
+//! (following the output like Docker Compose: `Attaching to ...`, `<ctr> exited with code N`).
 
+use super::logs::{container_label, follow_one};
+use super::session::Interrupts;
 use super::{ensure_images, now_unix, select, Ctx};
 use crate::cli::UpArgs;
-use crate::engine::{Engine, LogOptions};
+use crate::engine::{ContainerSummary, Docker, Engine, LogOptions, Snapshot};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::plan::{self, BuildMode, Options};
-use std::collections::BTreeMap;
+use futures_util::future::join_all;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::{pending, Future};
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
@@ -16,6 +23,11 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         ));
     }
     let (project, graph, selected) = select(ctx, &args.services, args.no_deps)?;
+    if let Some(s) = &args.exit_code_from {
+        if !project.services.contains_key(s) {
+            return Err(Error::Usage(format!("no such service: {s}")));
+        }
+    }
     let engine = ctx.engine().await?;
     let since = now_unix();
     let mode = if args.build {
@@ -36,11 +48,15 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
     ex.follow_events();
-    let ready = ex.apply(&plan).await;
-    let ready = match ready {
+    let attached = !args.detach && !args.wait;
+    let ready = match ex.apply(&plan).await {
         Ok(r) => r,
         Err(e) => {
             ctx.progress.finish();
+            if attached {
+                // Like Compose: what the failed containers printed, then why up failed.
+                show_failure(ctx, &engine, &project.name, &selected, since).await;
+            }
             return Err(e);
         }
     };
@@ -69,62 +85,198 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
     if args.detach {
         return Ok(());
     }
+    attach(ctx, args, &engine, &ex, &project.name, &selected, since).await
+}
 
-    // Attached: follow every container's output until they all stop or the user presses Ctrl-C,
-    // which stops the stack (like Docker Compose).
-    let containers: Vec<(String, String)> = ready
+/// One container `up` follows: its log prefix, id and service.
+struct Followed {
+    label: String,
+    id: String,
+    service: String,
+}
+
+/// The containers of the selected services (not one-offs), by name.
+fn followed(snapshot: &Snapshot, project: &str, selected: &BTreeSet<String>) -> Vec<Followed> {
+    snapshot
+        .containers
         .iter()
-        .map(|(s, id)| {
-            let name = names.get(s).map_or(s.as_str(), String::as_str);
-            (
-                super::logs::container_label(s, name, &project.name),
-                id.clone(),
-            )
+        .filter(|c| !c.is_oneoff() && c.service().is_some_and(|s| selected.contains(s)))
+        .map(|c| Followed {
+            label: container_label("", &c.name, project),
+            id: c.id.clone(),
+            service: c.service().unwrap_or("").to_string(),
         })
-        .collect();
+        .collect()
+}
+
+fn attaching(ctx: &Ctx, list: &[Followed]) {
+    let labels: Vec<&str> = list.iter().map(|f| f.label.as_str()).collect();
+    ctx.progress
+        .container_status("", &format!("Attaching to {}", labels.join(", ")));
+    ctx.progress.align_services(labels);
+}
+
+/// After a failed `up`: every selected container's output so far, and how those that stopped
+/// exited.
+async fn show_failure(
+    ctx: &Ctx,
+    engine: &Arc<Docker>,
+    project: &str,
+    selected: &BTreeSet<String>,
+    since: i64,
+) {
+    let Ok(snapshot) = engine.snapshot(project).await else {
+        return;
+    };
+    let list = followed(&snapshot, project, selected);
+    attaching(ctx, &list);
+    let opts = LogOptions {
+        since: Some(since),
+        tail: Some("all".into()),
+        ..Default::default()
+    };
+    for f in &list {
+        follow_one(
+            engine,
+            &ctx.progress,
+            f.label.clone(),
+            f.id.clone(),
+            opts.clone(),
+            true,
+        )
+        .await;
+    }
+    for f in &list {
+        match engine.inspect_container(&f.id).await {
+            Ok(st) if st.status == "exited" => ctx
+                .progress
+                .container_status(&f.label, &format!("exited with code {}", st.exit_code)),
+            _ => {}
+        }
+    }
+}
+
+/// Attached `up`: follows every container's output until they all stop. The first SIGINT or
+/// SIGTERM stops the stack (exit 130), a second one kills it; with --abort-on-container-exit
+/// (or --exit-code-from) the first container to exit stops the others and its exit code (or
+/// that service's) becomes mls's.
+async fn attach(
+    ctx: &Ctx,
+    args: &UpArgs,
+    engine: &Arc<Docker>,
+    ex: &Executor<'_, Docker>,
+    project: &str,
+    selected: &BTreeSet<String>,
+    since: i64,
+) -> Result<()> {
+    let mut signals = Interrupts::new()?;
+    let snapshot = engine.snapshot(project).await?;
+    let list = followed(&snapshot, project, selected);
+    attaching(ctx, &list);
     let opts = LogOptions {
         follow: true,
         tail: Some("all".into()),
-        timestamps: false,
         since: Some(since),
+        ..Default::default()
     };
-    let follow = super::logs::stream(&engine, &ctx.progress, containers, opts, true);
-    let watching = async {
+    let (tx, mut exits) = tokio::sync::mpsc::unbounded_channel::<(String, i64)>();
+    let follow = join_all(list.iter().map(|f| {
+        let (tx, opts) = (tx.clone(), opts.clone());
+        async move {
+            follow_one(
+                engine,
+                &ctx.progress,
+                f.label.clone(),
+                f.id.clone(),
+                opts,
+                true,
+            )
+            .await;
+            if let Ok(code) = engine.wait_container(&f.id).await {
+                ctx.progress
+                    .container_status(&f.label, &format!("exited with code {code}"));
+                let _ = tx.send((f.service.clone(), code));
+            }
+        }
+    }));
+    drop(tx);
+    let watch = async {
         if args.watch {
-            // Logs of recreated containers end; the session lasts until Ctrl-C.
-            let follow = async {
-                follow.await;
-                std::future::pending::<()>().await
-            };
-            tokio::select! {
-                () = follow => Ok(()),
-                r = super::watch::run(ctx, &engine, &args.services, true) => r,
-            }
+            super::watch::run(ctx, engine, &args.services, true).await
         } else {
-            follow.await;
-            Ok(())
+            std::future::pending().await
         }
     };
-    tokio::select! {
-        r = watching => r,
-        _ = tokio::signal::ctrl_c() => {
-            ctx.progress.println_stderr("Gracefully stopping... (press Ctrl+C again to force)");
-            let timeout = args.timeout.map(Duration::from_secs);
-            let stop = async {
-                let snapshot = engine.snapshot(&project.name).await?;
-                let ours: Vec<&crate::engine::ContainerSummary> = snapshot
-                    .containers
-                    .iter()
-                    .filter(|c| ready.values().any(|id| *id == c.id))
-                    .collect();
-                ex.stop_all(&ours, timeout, false).await
-            };
-            tokio::select! {
-                r = stop => r?,
-                _ = tokio::signal::ctrl_c() => {}
+    let ours: Vec<&ContainerSummary> = snapshot
+        .containers
+        .iter()
+        .filter(|c| list.iter().any(|f| f.id == c.id))
+        .collect();
+    let timeout = args.timeout.map(Duration::from_secs);
+    let stop_all = || -> Pin<Box<dyn Future<Output = Result<()>> + '_>> {
+        Box::pin(ex.stop_all(&ours, timeout, false))
+    };
+    let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
+    let mut stop: Pin<Box<dyn Future<Output = Result<()>> + '_>> = Box::pin(pending());
+    let (mut stopping, mut signalled, mut killed) = (false, false, false);
+    let (mut first_exit, mut from_exit) = (None, None);
+    tokio::pin!(follow, watch);
+    loop {
+        tokio::select! {
+            _ = &mut follow, if !args.watch => break,
+            r = &mut watch => {
+                r?;
+                break;
             }
-            ctx.progress.finish();
-            Err(Error::Interrupted)
+            Some((service, code)) = exits.recv() => {
+                if args.exit_code_from.as_deref() == Some(service.as_str()) && from_exit.is_none() {
+                    from_exit = Some(code);
+                }
+                if abort && first_exit.is_none() {
+                    first_exit = Some(code);
+                    ctx.progress.println_stderr(&console::Style::new().red().bold().for_stderr()
+                        .apply_to("Aborting on container exit...").to_string());
+                    stopping = true;
+                    stop = stop_all();
+                }
+            }
+            _ = signals.next() => {
+                if signalled {
+                    for f in &list {
+                        let _ = engine.kill_container(&f.id, None).await;
+                    }
+                    killed = true;
+                    break;
+                }
+                signalled = true;
+                ctx.progress.container_status("", "Gracefully Stopping... press Ctrl+C again to force");
+                stopping = true;
+                stop = stop_all();
+            }
+            r = &mut stop, if stopping => {
+                stopping = false;
+                stop = Box::pin(pending());
+                if let Err(e) = r {
+                    ctx.progress.warn(&e.to_string());
+                }
+            }
         }
+    }
+    if stopping && !killed {
+        stop.await?;
+    }
+    // Exits reported in the same instant the last log stream ended.
+    while let Ok((service, code)) = exits.try_recv() {
+        if args.exit_code_from.as_deref() == Some(service.as_str()) && from_exit.is_none() {
+            from_exit = Some(code);
+        }
+    }
+    ctx.progress.finish();
+    if signalled {
+        return Err(Error::Interrupted);
+    }
+    match from_exit.or(first_exit) {
+        Some(code) if code != 0 => Err(Error::Exit(code as i32)),
+        _ => Ok(()),
     }
 }

@@ -3,8 +3,8 @@
 
 use super::{
     BuildRequest, ContainerSpec, ContainerState, ContainerSummary, Engine, EngineError, Event,
-    Health, HealthProbe, ImageInfo, LogChunk, LogOptions, NetworkSummary, PublishedPort, Result,
-    Snapshot, VolumeSummary,
+    ExecSpec, Health, HealthProbe, ImageInfo, LogChunk, LogOptions, NetworkSummary, PublishedPort,
+    Result, Session, Snapshot, Top, TtyOf, VolumeSummary,
 };
 use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
@@ -188,6 +188,20 @@ fn container_summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
             protocol: p.typ.map(|t| t.to_string()).unwrap_or_default(),
         })
         .collect();
+    let mounts = c.mounts.unwrap_or_default();
+    let local_volumes = mounts
+        .iter()
+        .filter(|m| m.driver.as_deref() == Some("local"))
+        .count();
+    let mounts = mounts
+        .into_iter()
+        .map(|m| {
+            m.name
+                .filter(|n| !n.is_empty())
+                .or(m.source)
+                .unwrap_or_default()
+        })
+        .collect();
     ContainerSummary {
         id: c.id.unwrap_or_default(),
         name,
@@ -200,6 +214,44 @@ fn container_summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
         created: c.created.unwrap_or_default(),
         ports,
         networks,
+        mounts,
+        local_volumes,
+    }
+}
+
+/// Log output (multiplexed or raw) as plain chunks; the stdin echo is dropped.
+fn chunks(
+    output: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = std::result::Result<LogOutput, BollardError>> + Send>,
+    >,
+) -> BoxStream<'static, Result<LogChunk>> {
+    output
+        .filter_map(|item| {
+            std::future::ready(match item {
+                Ok(LogOutput::StdErr { message }) => Some(Ok(LogChunk::Stderr(message.to_vec()))),
+                Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                    Some(Ok(LogChunk::Stdout(message.to_vec())))
+                }
+                Ok(LogOutput::StdIn { .. }) => None,
+                Err(e) => Some(Err(api(e))),
+            })
+        })
+        .boxed()
+}
+
+/// The create options of an exec for `spec`.
+fn exec_options(spec: ExecSpec) -> CreateExecOptions<String> {
+    CreateExecOptions {
+        attach_stdin: Some(spec.stdin),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(spec.tty),
+        env: non_empty(spec.env),
+        cmd: Some(spec.cmd),
+        privileged: Some(spec.privileged),
+        user: spec.user,
+        working_dir: spec.workdir,
+        ..Default::default()
     }
 }
 
@@ -357,6 +409,7 @@ fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         start_interval: h.start_interval_ns,
     });
 
+    let oneoff = spec.labels.get(super::labels::ONEOFF).map(String::as_str) == Some("True");
     Ok(ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: spec.command.clone(),
@@ -369,6 +422,9 @@ fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         tty: Some(spec.tty),
         open_stdin: Some(spec.stdin_open),
         attach_stdin: Some(spec.stdin_open),
+        // As Compose: one-off containers are created attached, so their stdin closes when
+        // the client's does.
+        stdin_once: Some(spec.stdin_open && oneoff),
         attach_stdout: Some(true),
         attach_stderr: Some(true),
         healthcheck,
@@ -578,6 +634,20 @@ impl Engine for Docker {
                 .and_then(|h| h.test)
                 .filter(|t| !t.is_empty()),
             repo_tags: image.repo_tags.unwrap_or_default(),
+            size: image.size.unwrap_or_default(),
+            platform: [image.os, image.architecture, image.variant]
+                .into_iter()
+                .flatten()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("/"),
+            last_tag_time: image
+                .metadata
+                .and_then(|m| m.last_tag_time)
+                .filter(|t| t.unix_timestamp() > 0)
+                .or(image.created)
+                .map(rfc3339)
+                .unwrap_or_default(),
         }))
     }
 
@@ -780,7 +850,13 @@ impl Engine for Docker {
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        ok_if_missing(self.client.remove_network(name).await)
+        match self.client.remove_network(name).await {
+            // "error while removing network: network x has active endpoints"
+            Err(e) if status_of(&e) == Some(403) || status_of(&e) == Some(409) => {
+                Err(EngineError::InUse(format!("network {name}")))
+            }
+            r => ok_if_missing(r),
+        }
     }
 
     async fn create_volume(
@@ -980,6 +1056,9 @@ impl Engine for Docker {
         if let Some(since) = opts.since {
             options = options.since(i32::try_from(since).unwrap_or(i32::MAX));
         }
+        if let Some(until) = opts.until {
+            options = options.until(i32::try_from(until).unwrap_or(i32::MAX));
+        }
         let what = format!("container {id}");
         self.client
             .logs(id, Some(options.build()))
@@ -997,6 +1076,157 @@ impl Engine for Docker {
                 std::future::ready(chunk)
             })
             .boxed()
+    }
+
+    async fn kill_container(&self, id: &str, signal: Option<&str>) -> Result<()> {
+        let options = bollard::query_parameters::KillContainerOptionsBuilder::default()
+            .signal(signal.unwrap_or("SIGKILL"))
+            .build();
+        self.client
+            .kill_container(id, Some(options))
+            .await
+            .map_err(not_found(format!("container {id}")))
+    }
+
+    async fn pause_container(&self, id: &str) -> Result<()> {
+        self.client
+            .pause_container(id)
+            .await
+            .map_err(not_found(format!("container {id}")))
+    }
+
+    async fn unpause_container(&self, id: &str) -> Result<()> {
+        self.client
+            .unpause_container(id)
+            .await
+            .map_err(not_found(format!("container {id}")))
+    }
+
+    async fn top(&self, id: &str) -> Result<Top> {
+        let top = self
+            .client
+            .top_processes(id, None)
+            .await
+            .map_err(not_found(format!("container {id}")))?;
+        Ok(Top {
+            titles: top.titles.unwrap_or_default(),
+            processes: top.processes.unwrap_or_default(),
+        })
+    }
+
+    async fn compose_containers(&self) -> Result<Vec<ContainerSummary>> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![super::labels::PROJECT.to_string()],
+        )]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(api)?;
+        Ok(list.into_iter().map(container_summary).collect())
+    }
+
+    async fn attach(&self, id: &str, stdin: bool) -> Result<Session> {
+        let options = bollard::query_parameters::AttachContainerOptionsBuilder::default()
+            .stream(true)
+            .stdin(stdin)
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let attached = self
+            .client
+            .attach_container(id, Some(options))
+            .await
+            .map_err(not_found(format!("container {id}")))?;
+        Ok(Session {
+            output: chunks(attached.output),
+            input: attached.input,
+        })
+    }
+
+    async fn exec_attach(&self, id: &str, spec: ExecSpec) -> Result<(String, Session)> {
+        let tty = spec.tty;
+        let exec = self
+            .client
+            .create_exec(id, exec_options(spec))
+            .await
+            .map_err(not_found(format!("container {id}")))?;
+        let start = StartExecOptions {
+            detach: false,
+            tty,
+            output_capacity: None,
+        };
+        match self
+            .client
+            .start_exec(&exec.id, Some(start))
+            .await
+            .map_err(api)?
+        {
+            StartExecResults::Attached { output, input } => Ok((
+                exec.id,
+                Session {
+                    output: chunks(output),
+                    input,
+                },
+            )),
+            StartExecResults::Detached => Err(EngineError::Api(format!(
+                "the engine started the exec in container {id} detached"
+            ))),
+        }
+    }
+
+    async fn exec_detached(&self, id: &str, spec: ExecSpec) -> Result<()> {
+        let exec = self
+            .client
+            .create_exec(id, exec_options(spec))
+            .await
+            .map_err(not_found(format!("container {id}")))?;
+        let start = StartExecOptions {
+            detach: true,
+            tty: false,
+            output_capacity: None,
+        };
+        self.client
+            .start_exec(&exec.id, Some(start))
+            .await
+            .map(drop)
+            .map_err(api)
+    }
+
+    async fn exec_exit_code(&self, exec_id: &str) -> Result<i64> {
+        // The output can end a moment before the engine records the exit code.
+        for _ in 0..50 {
+            let inspect = self.client.inspect_exec(exec_id).await.map_err(api)?;
+            if inspect.running != Some(true) {
+                if let Some(code) = inspect.exit_code {
+                    return Ok(code);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(EngineError::Api(format!(
+            "exec {exec_id} finished without an exit code"
+        )))
+    }
+
+    async fn resize(&self, of: &TtyOf, rows: u16, cols: u16) -> Result<()> {
+        let (h, w) = (i32::from(rows), i32::from(cols));
+        let r = match of {
+            TtyOf::Container(id) => {
+                let options = bollard::query_parameters::ResizeContainerTTYOptions { h, w };
+                self.client.resize_container_tty(id, options).await
+            }
+            TtyOf::Exec(id) => {
+                let options = bollard::query_parameters::ResizeExecOptions { h, w };
+                self.client.resize_exec(id, options).await
+            }
+        };
+        r.map_err(api)
     }
 
     async fn exec(

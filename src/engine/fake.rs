@@ -155,6 +155,7 @@ impl Engine for Fake {
                 labels: req.labels.clone(),
                 healthcheck: None,
                 repo_tags: vec![req.tag],
+                ..Default::default()
             },
         );
         Ok(id)
@@ -433,6 +434,76 @@ impl Engine for Fake {
         futures_util::stream::empty().boxed()
     }
 
+    async fn kill_container(&self, id: &str, signal: Option<&str>) -> Result<()> {
+        let mut w = lock(&self.world);
+        let c = Self::find(&mut w, id)?;
+        let name = c.summary.name.clone();
+        c.summary.state = "exited".into();
+        c.summary.status = "Exited (137)".into();
+        c.state.running = false;
+        drop(w);
+        self.record(format!("kill {name} {}", signal.unwrap_or("SIGKILL")));
+        Ok(())
+    }
+
+    async fn pause_container(&self, id: &str) -> Result<()> {
+        self.set_state(id, "paused", "pause")
+    }
+
+    async fn unpause_container(&self, id: &str) -> Result<()> {
+        self.set_state(id, "running", "unpause")
+    }
+
+    async fn top(&self, id: &str) -> Result<Top> {
+        let mut w = lock(&self.world);
+        let c = Self::find(&mut w, id)?;
+        Ok(Top {
+            titles: vec!["PID".into(), "CMD".into()],
+            processes: vec![vec!["1".into(), c.summary.command.clone()]],
+        })
+    }
+
+    async fn compose_containers(&self) -> Result<Vec<ContainerSummary>> {
+        Ok(lock(&self.world)
+            .containers
+            .iter()
+            .filter(|c| c.summary.labels.contains_key(labels::PROJECT))
+            .map(|c| c.summary.clone())
+            .collect())
+    }
+
+    async fn attach(&self, id: &str, _stdin: bool) -> Result<Session> {
+        self.record(format!("attach {id}"));
+        Ok(Session {
+            output: futures_util::stream::empty().boxed(),
+            input: Box::pin(tokio::io::sink()),
+        })
+    }
+
+    async fn exec_attach(&self, id: &str, spec: ExecSpec) -> Result<(String, Session)> {
+        self.record(format!("exec {id} {}", spec.cmd.join(" ")));
+        Ok((
+            format!("exec-{id}"),
+            Session {
+                output: futures_util::stream::empty().boxed(),
+                input: Box::pin(tokio::io::sink()),
+            },
+        ))
+    }
+
+    async fn exec_detached(&self, id: &str, spec: ExecSpec) -> Result<()> {
+        self.record(format!("exec -d {id} {}", spec.cmd.join(" ")));
+        Ok(())
+    }
+
+    async fn exec_exit_code(&self, _exec_id: &str) -> Result<i64> {
+        Ok(0)
+    }
+
+    async fn resize(&self, _of: &TtyOf, _rows: u16, _cols: u16) -> Result<()> {
+        Ok(())
+    }
+
     async fn exec(
         &self,
         id: &str,
@@ -448,6 +519,17 @@ impl Engine for Fake {
 }
 
 impl Fake {
+    /// Sets a container's state as `pause`/`unpause` do, recording the call.
+    fn set_state(&self, id: &str, state: &str, call: &str) -> Result<()> {
+        let mut w = lock(&self.world);
+        let c = Self::find(&mut w, id)?;
+        let name = c.summary.name.clone();
+        c.summary.state = state.to_string();
+        drop(w);
+        self.record(format!("{call} {name}"));
+        Ok(())
+    }
+
     /// The spec a container was created with, by name.
     pub fn spec(&self, name: &str) -> Option<ContainerSpec> {
         lock(&self.world)

@@ -25,6 +25,9 @@ pub enum EngineError {
         step: String,
         message: String,
     },
+    /// The engine refused to remove something still in use (a network with containers).
+    #[error("{0} is still in use")]
+    InUse(String),
     #[error("{0}")]
     Api(String),
 }
@@ -46,6 +49,8 @@ pub mod labels {
     pub const NETWORK: &str = "com.docker.compose.network";
     pub const VOLUME: &str = "com.docker.compose.volume";
     pub const REPLACE: &str = "com.docker.compose.replace";
+    /// One-off (`run`) containers: a random 64-hex id whose first 12 end the container name.
+    pub const SLUG: &str = "com.docker.compose.slug";
     /// mls's own: digest of the build inputs, stored on built images.
     pub const BUILD_FINGERPRINT: &str = "dev.mls.build-fingerprint";
 }
@@ -68,6 +73,10 @@ pub struct ContainerSummary {
     pub created: i64,
     pub ports: Vec<PublishedPort>,
     pub networks: Vec<String>,
+    /// Each mount's volume name, or its source path for a bind mount, in the engine's order.
+    pub mounts: Vec<String>,
+    /// How many of the mounts are volumes of the "local" driver.
+    pub local_volumes: usize,
 }
 
 impl ContainerSummary {
@@ -131,6 +140,12 @@ pub struct ImageInfo {
     /// The image's own HEALTHCHECK test, if any (e.g. ["CMD-SHELL", "..."]).
     pub healthcheck: Option<Vec<String>>,
     pub repo_tags: Vec<String>,
+    /// Bytes, as the engine reports the image's size.
+    pub size: i64,
+    /// "linux/amd64" (os/architecture[/variant]).
+    pub platform: String,
+    /// RFC 3339: when the image was last tagged, else when it was created.
+    pub last_tag_time: String,
 }
 
 /// Full state of one container (inspect), used when a wait needs to explain a failure.
@@ -248,6 +263,40 @@ pub struct Event {
     pub exit_code: Option<i64>,
 }
 
+/// A command to run in a running container (`mls exec`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecSpec {
+    pub cmd: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub env: Vec<String>,
+    pub tty: bool,
+    /// Attach mls's stdin to the command's.
+    pub stdin: bool,
+    pub privileged: bool,
+}
+
+/// The streams of a process attached to mls: what it prints, and a writer to its stdin
+/// (shutting the writer down closes the process's stdin).
+pub struct Session {
+    pub output: BoxStream<'static, Result<LogChunk>>,
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// Whose pseudo-terminal a resize is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TtyOf {
+    Container(String),
+    Exec(String),
+}
+
+/// The processes of one container, as `ps` inside it shows them (`mls top`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Top {
+    pub titles: Vec<String>,
+    pub processes: Vec<Vec<String>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogChunk {
     Stdout(Vec<u8>),
@@ -262,6 +311,8 @@ pub struct LogOptions {
     pub timestamps: bool,
     /// Unix seconds; only logs since then.
     pub since: Option<i64>,
+    /// Unix seconds; only logs before then.
+    pub until: Option<i64>,
 }
 
 /// Splits an image reference into repository and tag ("latest" when none is given); a
@@ -381,6 +432,34 @@ pub trait Engine: Send + Sync + 'static {
     /// no event is lost).
     fn events(&self, project: &str) -> BoxStream<'static, Result<Event>>;
     fn logs(&self, id: &str, opts: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
+    /// Sends a signal to a running container ("SIGKILL" when `None`).
+    fn kill_container(
+        &self,
+        id: &str,
+        signal: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn pause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    fn unpause_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The processes running in a container.
+    fn top(&self, id: &str) -> impl Future<Output = Result<Top>> + Send;
+    /// Every container labelled with any compose project, running or not (`mls ls`).
+    fn compose_containers(&self) -> impl Future<Output = Result<Vec<ContainerSummary>>> + Send;
+    /// Attaches to a created container's stdin (when `stdin`), stdout and stderr; call before
+    /// starting it so no output is lost.
+    fn attach(&self, id: &str, stdin: bool) -> impl Future<Output = Result<Session>> + Send;
+    /// Starts a command in a running container attached to a `Session`; returns the exec's id.
+    fn exec_attach(
+        &self,
+        id: &str,
+        spec: ExecSpec,
+    ) -> impl Future<Output = Result<(String, Session)>> + Send;
+    /// Starts a command in a running container in the background.
+    fn exec_detached(&self, id: &str, spec: ExecSpec) -> impl Future<Output = Result<()>> + Send;
+    /// The exit code of a finished exec (waits briefly for the engine to record it).
+    fn exec_exit_code(&self, exec_id: &str) -> impl Future<Output = Result<i64>> + Send;
+    /// Resizes the pseudo-terminal of a container or an exec.
+    fn resize(&self, of: &TtyOf, rows: u16, cols: u16) -> impl Future<Output = Result<()>> + Send;
+
     /// Runs a command in a running container, attached to mls's own stdout/stderr; returns its
     /// exit code.
     fn exec(

@@ -26,6 +26,8 @@ pub enum Mode {
 pub enum State {
     Working,
     Done,
+    /// Finished, but not as asked (e.g. a network still in use was kept).
+    Warning,
     Failed,
 }
 
@@ -119,6 +121,14 @@ impl Progress {
                     Style::new().dim().apply_to(elapsed)
                 ));
             }
+            State::Warning => {
+                bar.set_style(
+                    ProgressStyle::with_template(" {prefix} {wide_msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(format!("{} {key}", Style::new().yellow().apply_to("!")));
+                bar.finish_with_message(Style::new().yellow().apply_to(text).to_string());
+            }
             State::Failed => {
                 bar.set_style(
                     ProgressStyle::with_template(" {prefix} {wide_msg}")
@@ -194,6 +204,20 @@ impl Progress {
         let mut w = lock(&self.inner.width);
         for n in names {
             *w = (*w).max(n.len());
+        }
+    }
+
+    /// A line about a container on the log stream (stdout), like Compose's `b-1 exited with
+    /// code 4`: the label in its colour, then the text; an empty label prints the bare text.
+    pub fn container_status(&self, label: &str, text: &str) {
+        let line = if label.is_empty() {
+            format!("{text}\n")
+        } else {
+            format!("{} {text}\n", self.color_of(label).apply_to(label))
+        };
+        let mut stdout = std::io::stdout().lock();
+        if stdout.write_all(line.as_bytes()).is_err() {
+            std::process::exit(0);
         }
     }
 

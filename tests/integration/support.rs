@@ -95,6 +95,11 @@ impl TestProject {
 
     /// Runs mls in the project folder with COMPOSE_PROJECT_NAME set to the unique name.
     pub fn mls(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().expect("run mls"))
+    }
+
+    /// The mls command `mls` runs, to adjust (folder, stdin) or spawn.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(MLS);
         cmd.args(args)
             .current_dir(self.path())
@@ -105,7 +110,24 @@ impl TestProject {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        Run(cmd.output().expect("run mls"))
+        cmd
+    }
+
+    /// Runs mls with `input` on its stdin.
+    #[allow(dead_code)] // part of the builder DSL
+    pub fn mls_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn mls");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write stdin");
+        drop(stdin);
+        Run(child.wait_with_output().expect("wait mls"))
     }
 }
 
