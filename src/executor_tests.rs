@@ -104,7 +104,10 @@ async fn dependent_starts_after_dependency_is_healthy() {
     );
     assert_eq!(
         spec.networks,
-        vec![("t_default".to_string(), vec!["api".to_string()])]
+        vec![crate::engine::EndpointSpec::new(
+            "t_default",
+            &["t-api-1", "api"]
+        )]
     );
 }
 

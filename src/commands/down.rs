@@ -46,7 +46,8 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> Result<()> {
 
     let environ = ctx.environ.clone();
     let ex = Executor::new(&engine, &ctx.progress, &project, &graph, &environ);
-    ex.stop_all(&containers, timeout, true).await?;
+    ex.stop_all(&containers, timeout, true, args.volumes)
+        .await?;
     if !targeted.is_empty() {
         return finish(ctx);
     }

@@ -6,7 +6,7 @@ use crate::cli::RunArgs;
 use crate::engine::{Engine, LogChunk, LogOptions};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::plan::spec::container_spec;
+use crate::plan::spec::{check, container_spec, Context};
 use crate::plan::{self, config_hash, image_ref, BuildMode, ContainerOp, ContainerStep, Options};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -72,7 +72,18 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         image: image.clone(),
         image_id: image_ids.get(&image).cloned().unwrap_or_default(),
     };
-    let mut spec = container_spec(&project, service, &step, &ctx.environ, true);
+    for w in check(&project, service, &ctx.environ, engine.api_version()).map_err(Error::Failed)? {
+        ctx.progress.warn(&w);
+    }
+    // The dependencies' containers as they are now (`network_mode: service:x`, links, ...).
+    let peers = plan::snapshot_peers(&engine.snapshot(&project.name).await?);
+    let cx = Context {
+        environ: &ctx.environ,
+        oneoff: true,
+        peers: &peers,
+        replaced: None,
+    };
+    let mut spec = container_spec(&project, service, &step, &cx).map_err(Error::Failed)?;
     if !args.command.is_empty() {
         spec.command = Some(args.command.clone());
     }
@@ -92,10 +103,7 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     spec.restart = None;
     spec.tty = false;
 
-    let id = engine.create_container(&spec).await?;
-    for (net, aliases) in spec.networks.iter().skip(1) {
-        engine.connect_network(&id, net, aliases).await?;
-    }
+    let id = engine.create_container(&spec).await?.id;
     let mut logs = engine.logs(
         &id,
         LogOptions {

@@ -31,6 +31,7 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         force_recreate: args.force_recreate,
         no_recreate: args.no_recreate,
         remove_orphans: args.remove_orphans,
+        ..Options::default()
     };
     let plan =
         plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
@@ -117,7 +118,7 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
                     .iter()
                     .filter(|c| ready.values().any(|id| *id == c.id))
                     .collect();
-                ex.stop_all(&ours, timeout, false).await
+                ex.stop_all(&ours, timeout, false, false).await
             };
             tokio::select! {
                 r = stop => r?,
