@@ -8,7 +8,7 @@ use crate::compose::{Condition, Project};
 use crate::engine::{labels, BuildRequest, ContainerState, ContainerSummary, Engine, Event};
 use crate::graph::Graph;
 use crate::plan::resources::{existing_network, existing_volume, network_spec, volume_spec};
-use crate::plan::spec::{check, container_spec, Context, Replaced};
+use crate::plan::spec::{carried_volumes, check, container_spec, Context, Replaced};
 use crate::plan::{ContainerOp, ContainerStep, Peer, Peers, Plan};
 use crate::progress::{Progress, State};
 use futures_util::future::join_all;
@@ -712,13 +712,9 @@ impl<'a, E: Engine> Executor<'a, E> {
 
     /// `--wait`: every container healthy (when it has a healthcheck) or running. A container that
     /// exited 0 is fine when something waits for it to complete.
-    pub async fn wait_ready(
-        &self,
-        ready: &BTreeMap<String, String>,
-        names: &BTreeMap<String, String>,
-    ) -> Result<(), String> {
-        let jobs = ready.iter().map(|(service, id)| async move {
-            let name = names.get(service).map_or(service.as_str(), String::as_str);
+    pub async fn wait_ready(&self, ready: &[Running]) -> Result<(), String> {
+        let jobs = ready.iter().map(|r| async move {
+            let (service, name, id) = (&r.service, r.name.as_str(), &r.id);
             let st = self
                 .engine
                 .inspect_container(id)
@@ -807,7 +803,19 @@ impl<'a, E: Engine> Executor<'a, E> {
                     if remove {
                         self.progress
                             .status("Container", &c.name, State::Working, "Removing");
+                        // The engine's `v` keeps anonymous volumes a recreated container took
+                        // over by name: they go too (one still in use elsewhere stays).
+                        let carried = match volumes {
+                            true => match self.engine.inspect_container(&c.id).await {
+                                Ok(st) => carried_volumes(self.project, &st.mounted_volumes),
+                                Err(_) => Vec::new(),
+                            },
+                            false => Vec::new(),
+                        };
                         self.engine.remove_container(&c.id, true, volumes).await?;
+                        for v in carried {
+                            let _ = self.engine.remove_volume(&v).await;
+                        }
                     }
                     let done = if remove { "Removed" } else { "Stopped" };
                     self.progress

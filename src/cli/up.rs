@@ -42,4 +42,8 @@ pub struct UpArgs {
     /// Watch source code and rebuild/refresh containers when files are updated
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM). Overrides the `scale` setting in the
+    /// Compose file if present
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
 }

@@ -31,13 +31,13 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         force_recreate: args.force_recreate,
         no_recreate: args.no_recreate,
         remove_orphans: args.remove_orphans,
-        ..Options::default()
+        scale: scale_overrides(&project, &args.scale)?,
     };
     let plan =
         plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
     ex.follow_events();
-    let ready = ex.apply(&plan).await;
+    let ready = ex.apply_all(&plan).await;
     let ready = match ready {
         Ok(r) => r,
         Err(e) => {
@@ -45,14 +45,9 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
             return Err(e);
         }
     };
-    let names: BTreeMap<String, String> = plan
-        .containers
-        .iter()
-        .map(|(s, step)| (s.clone(), step.name.clone()))
-        .collect();
 
     if args.wait {
-        let wait = ex.wait_ready(&ready, &names);
+        let wait = ex.wait_ready(&ready);
         let res = match args.wait_timeout {
             Some(secs) => tokio::time::timeout(Duration::from_secs(secs), wait)
                 .await
@@ -75,11 +70,10 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
     // which stops the stack (like Docker Compose).
     let containers: Vec<(String, String)> = ready
         .iter()
-        .map(|(s, id)| {
-            let name = names.get(s).map_or(s.as_str(), String::as_str);
+        .map(|r| {
             (
-                super::logs::container_label(s, name, &project.name),
-                id.clone(),
+                super::logs::container_label(&r.service, &r.name, &project.name),
+                r.id.clone(),
             )
         })
         .collect();
@@ -116,7 +110,7 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
                 let ours: Vec<&crate::engine::ContainerSummary> = snapshot
                     .containers
                     .iter()
-                    .filter(|c| ready.values().any(|id| *id == c.id))
+                    .filter(|c| ready.iter().any(|r| r.id == c.id))
                     .collect();
                 ex.stop_all(&ours, timeout, false, false).await
             };
@@ -128,4 +122,27 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
             Err(Error::Interrupted)
         }
     }
+}
+
+/// `--scale SERVICE=NUM` entries, checked against the project's services.
+fn scale_overrides(
+    project: &crate::compose::Project,
+    entries: &[String],
+) -> Result<BTreeMap<String, u32>> {
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let parsed = entry
+            .split_once('=')
+            .and_then(|(s, n)| Some((s.to_string(), n.trim().parse::<u32>().ok()?)));
+        let Some((service, n)) = parsed else {
+            return Err(Error::Usage(format!(
+                "invalid --scale {entry:?}: use SERVICE=NUM, e.g. --scale web=3"
+            )));
+        };
+        if !project.services.contains_key(&service) {
+            return Err(Error::Usage(format!("no such service: {service}")));
+        }
+        out.insert(service, n);
+    }
+    Ok(out)
 }

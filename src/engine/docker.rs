@@ -818,6 +818,16 @@ impl Engine for Docker {
                 })
                 .collect(),
         });
+        let mounted_volumes = c
+            .host_config
+            .as_ref()
+            .and_then(|h| h.mounts.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|m| m.typ == Some(bollard::models::MountType::VOLUME))
+            .filter_map(|m| m.source.clone())
+            .filter(|s| !s.is_empty())
+            .collect();
         let has_healthcheck = is_active_healthcheck(
             c.config
                 .as_ref()
@@ -838,6 +848,7 @@ impl Engine for Docker {
             finished_at: state.finished_at.unwrap_or_default(),
             health,
             has_healthcheck,
+            mounted_volumes,
         })
     }
 

@@ -339,6 +339,12 @@ impl Engine for Fake {
                     name: spec.name.clone(),
                     status: "created".into(),
                     has_healthcheck: has_hc,
+                    mounted_volumes: spec
+                        .mounts
+                        .iter()
+                        .filter(|m| m.kind == "volume" && !m.legacy)
+                        .filter_map(|m| m.source.clone())
+                        .collect(),
                     ..Default::default()
                 },
             });

@@ -182,6 +182,9 @@ pub struct ContainerState {
     /// None when the container has no healthcheck.
     pub health: Option<Health>,
     pub has_healthcheck: bool,
+    /// Volumes the container was created with by name through typed mounts (not those of
+    /// `volumes_from`, not the engine's own anonymous ones).
+    pub mounted_volumes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

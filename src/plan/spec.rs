@@ -360,6 +360,21 @@ fn inherit(mounts: &mut Vec<MountSpec>, service: &Service, replaced: &Replaced) 
     }
 }
 
+/// Of the volumes a container mounts by name, those that are anonymous volumes carried over
+/// from a container it replaced (engine-generated 64-hex names the project does not declare).
+pub fn carried_volumes(project: &Project, mounted: &[String]) -> Vec<String> {
+    mounted
+        .iter()
+        .filter(|v| {
+            v.len() == 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        })
+        .filter(|v| !project.volumes.values().any(|d| &d.name == *v))
+        .cloned()
+        .collect()
+}
+
 /// The service's networks in Compose's order (highest `priority` first, then by key), each
 /// with the container's name as an alias, and the service name and its aliases unless the
 /// container is a one-off.

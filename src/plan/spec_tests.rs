@@ -477,3 +477,25 @@ fn check_refuses_what_the_engine_cannot_do_and_names_what_it_ignores() {
     let p = project(vec![bad.clone()]);
     assert!(check(&p, &bad, &env, api).unwrap_err().contains("lots"));
 }
+
+#[test]
+fn carried_volumes_are_the_anonymous_ones_only() {
+    let anon = "a".repeat(64);
+    let mut p = project(vec![]);
+    let declared = "b".repeat(64);
+    p.volumes.insert(
+        "hex".into(),
+        Volume {
+            name: declared.clone(),
+            ..Default::default()
+        },
+    );
+    let mounted = vec![
+        anon.clone(),
+        declared,
+        "p_data".to_string(),
+        "A".repeat(64),
+        "a".repeat(63),
+    ];
+    assert_eq!(carried_volumes(&p, &mounted), [anon]);
+}
