@@ -251,6 +251,7 @@ impl<'a, E: Engine> Executor<'a, E> {
         for (name, id) in &plan.remove {
             self.remove_one(name, id).await?;
         }
+        self.check_external(plan).await?;
         let nets = plan
             .networks
             .iter()
@@ -318,6 +319,25 @@ impl<'a, E: Engine> Executor<'a, E> {
                 .map_err(|e| crate::error::Error::Failed(format!("service {name:?}: {e}")))?;
             for w in warnings {
                 self.progress.warn(&w);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails, as Compose does, when an `external` network or volume a service uses is missing.
+    async fn check_external(&self, plan: &Plan) -> crate::error::Result<()> {
+        for name in &plan.external_networks {
+            if self.engine.inspect_network(name).await?.is_none() {
+                return Err(crate::error::Error::Failed(format!(
+                    "network {name} declared as external, but could not be found"
+                )));
+            }
+        }
+        for name in &plan.external_volumes {
+            if self.engine.inspect_volume(name).await?.is_none() {
+                return Err(crate::error::Error::Failed(format!(
+                    "external volume {name:?} not found"
+                )));
             }
         }
         Ok(())

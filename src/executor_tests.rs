@@ -357,3 +357,50 @@ async fn down_with_volumes_removes_anonymous_volumes() {
     ex.stop_all(&all, None, true, true).await.unwrap();
     assert!(fake.calls().contains(&"rm -v t-db-1".to_string()));
 }
+
+#[tokio::test]
+async fn missing_external_networks_and_volumes_fail_like_compose() {
+    let fake = Arc::new(Fake::new());
+    let mut p = project(vec![service("db", &[], false)]);
+    p.networks["default"].external = true;
+    p.networks["default"].name = "shared".into();
+    let err = up(&fake, &p).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "network shared declared as external, but could not be found"
+    );
+    fake.add_network(crate::engine::NetworkSummary {
+        id: "n".into(),
+        name: "shared".into(),
+        labels: BTreeMap::new(),
+    });
+    p.volumes.insert(
+        "data".into(),
+        crate::compose::Volume {
+            name: "precious".into(),
+            external: true,
+            ..Default::default()
+        },
+    );
+    p.services["db"].volumes.push(crate::compose::Mount {
+        kind: "volume".into(),
+        source: Some("data".into()),
+        target: "/data".into(),
+        read_only: false,
+        bind: None,
+        volume: None,
+        tmpfs: None,
+        consistency: None,
+    });
+    let err = up(&fake, &p).await.unwrap_err();
+    assert_eq!(err.to_string(), "external volume \"precious\" not found");
+    fake.add_volume(crate::engine::VolumeSummary {
+        name: "precious".into(),
+        labels: BTreeMap::new(),
+    });
+    up(&fake, &p).await.unwrap();
+    assert!(!fake
+        .calls()
+        .iter()
+        .any(|c| c.contains("create shared") || c.contains("create precious")));
+}

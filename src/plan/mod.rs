@@ -187,6 +187,9 @@ pub struct Plan {
     /// (key in the compose file, engine name) of networks to create.
     pub networks: Vec<(String, String)>,
     pub volumes: Vec<(String, String)>,
+    /// Engine names of the `external` networks and volumes the services use: they must exist.
+    pub external_networks: Vec<String>,
+    pub external_volumes: Vec<String>,
     /// The first (lowest-numbered) container of each service that runs any.
     pub containers: BTreeMap<String, ContainerStep>,
     /// The further containers of services that run more than one (`scale`,
@@ -241,16 +244,22 @@ pub fn converge(
         }
     }
     for (key, net) in &project.networks {
-        if used_networks.contains(key)
-            && !net.external
-            && !have_networks.contains(net.name.as_str())
-        {
+        if !used_networks.contains(key) {
+            continue;
+        }
+        if net.external {
+            plan.external_networks.push(net.name.clone());
+        } else if !have_networks.contains(net.name.as_str()) {
             plan.networks.push((key.clone(), net.name.clone()));
         }
     }
     for (key, vol) in &project.volumes {
-        if used_volumes.contains(key) && !vol.external && !have_volumes.contains(vol.name.as_str())
-        {
+        if !used_volumes.contains(key) {
+            continue;
+        }
+        if vol.external {
+            plan.external_volumes.push(vol.name.clone());
+        } else if !have_volumes.contains(vol.name.as_str()) {
             plan.volumes.push((key.clone(), vol.name.clone()));
         }
     }
