@@ -307,9 +307,9 @@ pub struct Runtime {
     pub volume_driver: Option<String>,
     pub group_add: Vec<Scalar>,
     pub ulimits: BTreeMap<String, Ulimit>,
-    pub sysctls: BTreeMap<String, Scalar>,
-    pub storage_opt: BTreeMap<String, Scalar>,
-    pub annotations: BTreeMap<String, Scalar>,
+    pub sysctls: KeyValues,
+    pub storage_opt: KeyValues,
+    pub annotations: KeyValues,
     pub devices: Vec<Device>,
     pub device_cgroup_rules: Vec<String>,
     pub dns_search: StringOrList,
@@ -324,6 +324,46 @@ pub struct Runtime {
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
     pub scale: Option<Scalar>,
+}
+
+/// A mapping, or a list of "key=value" (`sysctls`, `annotations`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyValues {
+    Map(BTreeMap<String, Option<Scalar>>),
+    List(Vec<String>),
+}
+
+impl Default for KeyValues {
+    fn default() -> Self {
+        KeyValues::Map(BTreeMap::new())
+    }
+}
+
+impl KeyValues {
+    /// The entries as text ("key" alone has an empty value).
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        match self {
+            KeyValues::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_ref().map(Scalar::text).unwrap_or_default()))
+                .collect(),
+            KeyValues::List(items) => items
+                .iter()
+                .map(|i| match i.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (i.clone(), String::new()),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            KeyValues::Map(m) => m.is_empty(),
+            KeyValues::List(l) => l.is_empty(),
+        }
+    }
 }
 
 /// A string or a list of strings (`dns_search: example.com`).
@@ -517,6 +557,14 @@ mod tests {
             "/dev/sda"
         );
         assert_eq!(rt.dns_search.to_vec(), vec!["example.com".to_string()]);
+        let listed: Service = serde_json::from_value(json!({
+            "image": "x", "annotations": ["a=b", "c"], "sysctls": {"k": 1}
+        }))
+        .unwrap();
+        let rt = Runtime::of(&listed).unwrap();
+        assert_eq!(rt.annotations.to_map()["a"], "b");
+        assert_eq!(rt.annotations.to_map()["c"], "");
+        assert_eq!(rt.sysctls.to_map()["k"], "1");
         let bad: Service = serde_json::from_value(json!({"image": "x", "ulimits": [1]})).unwrap();
         let err = Runtime::of(&bad).unwrap_err();
         assert!(err.contains("ulimits"), "{err}");

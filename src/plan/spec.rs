@@ -162,9 +162,9 @@ pub fn container_spec(
         group_add: rt.group_add.iter().map(Scalar::text).collect(),
         oom_score_adj: rt.oom_score_adj.as_ref().map(Scalar::int).transpose()?,
         shm_size: rt.shm_size.as_ref().map(Scalar::bytes).transpose()?,
-        sysctls: texts(&rt.sysctls),
-        storage_opt: texts(&rt.storage_opt),
-        annotations: texts(&rt.annotations),
+        sysctls: rt.sysctls.to_map(),
+        storage_opt: rt.storage_opt.to_map(),
+        annotations: rt.annotations.to_map(),
         volume_driver: rt.volume_driver.clone(),
         log: rt.logging.as_ref().map(|l| LogSpec {
             driver: l.driver.clone(),
