@@ -288,8 +288,10 @@ pub(super) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         .clone()
         .or_else(|| primary.map(|e| e.network.clone()));
 
+    // Empty port bindings and extra hosts are sent as empty, not absent, as Compose sends
+    // them: `docker inspect` then shows the same `{}` / `[]`.
     let mut host_config = HostConfig {
-        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+        port_bindings: Some(port_bindings),
         binds: non_empty(spec.mounts.iter().filter_map(bind_string).collect()),
         mounts: non_empty(
             spec.mounts
@@ -308,7 +310,7 @@ pub(super) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         cap_add: non_empty(spec.cap_add.clone()),
         cap_drop: non_empty(spec.cap_drop.clone()),
         security_opt: non_empty(spec.security_opt.clone()),
-        extra_hosts: non_empty(spec.extra_hosts.clone()),
+        extra_hosts: Some(spec.extra_hosts.clone()),
         dns: non_empty(spec.dns.clone()),
         dns_search: non_empty(spec.dns_search.clone()),
         dns_options: non_empty(spec.dns_opt.clone()),
