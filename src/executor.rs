@@ -5,10 +5,11 @@
 //! health_status) into a `Tracker`, and waiters wake on its notifications instead of polling.
 
 use crate::compose::{Condition, Project};
-use crate::engine::{BuildRequest, ContainerState, ContainerSummary, Engine, Event};
+use crate::engine::{labels, BuildRequest, ContainerState, ContainerSummary, Engine, Event};
 use crate::graph::Graph;
-use crate::plan::spec::container_spec;
-use crate::plan::{ContainerOp, ContainerStep, Plan};
+use crate::plan::resources::{existing_network, existing_volume, network_spec, volume_spec};
+use crate::plan::spec::{carried_volumes, check, container_spec, Context, Replaced};
+use crate::plan::{ContainerOp, ContainerStep, Peer, Peers, Plan};
 use crate::progress::{Progress, State};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
@@ -124,6 +125,17 @@ pub struct Executor<'a, E: Engine> {
     pub environ: &'a HashMap<String, String>,
     tracker: Arc<Tracker>,
     events: Option<tokio::task::JoinHandle<()>>,
+    /// The project's containers by service as this run leaves them: what `network_mode:
+    /// service:x`, `volumes_from` and `links` of containers created later refer to.
+    peers: Mutex<Peers>,
+}
+
+/// A container `apply` left running (or completed, for one-shot services).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub service: String,
+    pub name: String,
+    pub id: String,
 }
 
 impl<'a, E: Engine> Drop for Executor<'a, E> {
@@ -150,6 +162,7 @@ impl<'a, E: Engine> Executor<'a, E> {
             environ,
             tracker: Arc::new(Tracker::default()),
             events: None,
+            peers: Mutex::default(),
         }
     }
 
@@ -213,8 +226,19 @@ impl<'a, E: Engine> Executor<'a, E> {
     }
 
     /// Applies the container phase of a plan. Returns service → container id of every service
-    /// whose container runs.
+    /// whose container runs (its first container, when it runs several).
     pub async fn apply(&self, plan: &Plan) -> crate::error::Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        for r in self.apply_all(plan).await? {
+            out.entry(r.service).or_insert(r.id);
+        }
+        Ok(out)
+    }
+
+    /// Applies the container phase of a plan. Returns every container that runs, in the
+    /// order of the plan's steps.
+    pub async fn apply_all(&self, plan: &Plan) -> crate::error::Result<Vec<Running>> {
+        self.check_services(plan)?;
         for (name, id) in &plan.orphans {
             if plan.remove_orphans {
                 self.remove_one(name, id).await?;
@@ -227,38 +251,31 @@ impl<'a, E: Engine> Executor<'a, E> {
         for (name, id) in &plan.remove {
             self.remove_one(name, id).await?;
         }
-        let nets = plan.networks.iter().map(|(key, name)| {
-            let net = &self.project.networks[key];
-            let labels = self.resource_labels(&net.labels, crate::engine::labels::NETWORK, key);
-            let create = self
-                .engine
-                .create_network(name, net.driver.as_deref(), labels);
-            self.report("Network", name, create)
-        });
-        let vols = plan.volumes.iter().map(|(key, name)| {
-            let vol = &self.project.volumes[key];
-            let labels = self.resource_labels(&vol.labels, crate::engine::labels::VOLUME, key);
-            let create = self
-                .engine
-                .create_volume(name, vol.driver.as_deref(), labels);
-            self.report("Volume", name, create)
-        });
+        self.check_external(plan).await?;
+        let nets = plan
+            .networks
+            .iter()
+            .map(|(key, name)| self.ensure_network(key, name));
         for r in join_all(nets).await {
             r?;
         }
+        let vols = plan
+            .volumes
+            .iter()
+            .map(|(key, name)| self.ensure_volume(key, name));
         for r in join_all(vols).await {
             r?;
         }
+        *lock(&self.peers) = plan.peers.clone();
 
         let phases: HashMap<&str, watch::Sender<Phase>> = plan
-            .containers
-            .keys()
-            .map(|k| (k.as_str(), watch::channel(Phase::Pending).0))
+            .steps()
+            .map(|s| (s.name.as_str(), watch::channel(Phase::Pending).0))
             .collect();
-        let jobs = plan.containers.values().map(|step| {
+        let jobs = plan.steps().map(|step| {
             let phases = &phases;
             async move {
-                let tx = &phases[step.service.as_str()];
+                let tx = &phases[step.name.as_str()];
                 let res = self.converge_one(step, plan, phases).await;
                 match &res {
                     Ok(id) => {
@@ -269,16 +286,18 @@ impl<'a, E: Engine> Executor<'a, E> {
                         tx.send_replace(Phase::Failed(e.clone()));
                     }
                 }
-                res.map(|id| (step.service.clone(), id))
+                res.map(|id| Running {
+                    service: step.service.clone(),
+                    name: step.name.clone(),
+                    id,
+                })
             }
         });
-        let mut out = BTreeMap::new();
+        let mut out = Vec::new();
         let mut errors = Vec::new();
         for r in join_all(jobs).await {
             match r {
-                Ok((s, id)) => {
-                    out.insert(s, id);
-                }
+                Ok(running) => out.push(running),
                 Err(e) => errors.push(e),
             }
         }
@@ -286,6 +305,90 @@ impl<'a, E: Engine> Executor<'a, E> {
             Some(e) => Err(crate::error::Error::Failed(e)),
             None => Ok(out),
         }
+    }
+
+    /// Refuses, before anything is created, what the engine cannot do for the planned
+    /// services (as Compose refuses it), and shows what it would silently ignore.
+    fn check_services(&self, plan: &Plan) -> crate::error::Result<()> {
+        let api = self.engine.api_version();
+        let services: std::collections::BTreeSet<&str> =
+            plan.steps().map(|s| s.service.as_str()).collect();
+        for name in services {
+            let service = &self.project.services[name];
+            let warnings = check(self.project, service, self.environ, api)
+                .map_err(|e| crate::error::Error::Failed(format!("service {name:?}: {e}")))?;
+            for w in warnings {
+                self.progress.warn(&w);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails, as Compose does, when an `external` network or volume a service uses is missing.
+    async fn check_external(&self, plan: &Plan) -> crate::error::Result<()> {
+        for name in &plan.external_networks {
+            if self.engine.inspect_network(name).await?.is_none() {
+                return Err(crate::error::Error::Failed(format!(
+                    "network {name} declared as external, but could not be found"
+                )));
+            }
+        }
+        for name in &plan.external_volumes {
+            if self.engine.inspect_volume(name).await?.is_none() {
+                return Err(crate::error::Error::Failed(format!(
+                    "external volume {name:?} not found"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates network `key` unless a network of its name exists: one Compose made for this
+    /// project is used, a foreign one is refused (Compose's words).
+    async fn ensure_network(&self, key: &str, name: &str) -> crate::error::Result<()> {
+        let api = self.engine.api_version();
+        let (spec, warnings) =
+            network_spec(self.project, key, api).map_err(crate::error::Error::Failed)?;
+        for w in warnings {
+            self.progress.warn(&w);
+        }
+        if let Some(found) = self.engine.inspect_network(name).await? {
+            let (warning, verdict) = existing_network(&self.project.name, key, &found);
+            if let Some(w) = warning {
+                self.progress.warn(&w);
+            }
+            return verdict.map_err(crate::error::Error::Failed);
+        }
+        self.report("Network", name, self.engine.create_network(&spec))
+            .await?;
+        Ok(())
+    }
+
+    /// Creates volume `key` unless a volume of its name exists, which is used (with Compose's
+    /// warning when Compose did not create it for this project).
+    async fn ensure_volume(&self, key: &str, name: &str) -> crate::error::Result<()> {
+        let spec = volume_spec(self.project, key).map_err(crate::error::Error::Failed)?;
+        if let Some(found) = self.engine.inspect_volume(name).await? {
+            if let Some(w) = existing_volume(&self.project.name, &found) {
+                self.progress.warn(&w);
+            }
+            return Ok(());
+        }
+        self.report("Volume", name, self.engine.create_volume(&spec))
+            .await?;
+        Ok(())
+    }
+
+    /// The phases of the containers of `service` in this run (none when it is not part of it).
+    fn phases_of<'p>(
+        &self,
+        plan: &Plan,
+        service: &str,
+        phases: &'p HashMap<&str, watch::Sender<Phase>>,
+    ) -> Vec<(&'p watch::Sender<Phase>, String)> {
+        plan.steps_of(service)
+            .filter_map(|s| phases.get(s.name.as_str()).map(|tx| (tx, s.name.clone())))
+            .collect()
     }
 
     /// Once a service runs, finds out (once, for all its dependents in this plan) whether it
@@ -302,9 +405,8 @@ impl<'a, E: Engine> Executor<'a, E> {
             .dependents(&step.service)
             .into_iter()
             .filter(|(d, _)| {
-                plan.containers
-                    .get(d)
-                    .is_some_and(|s| !matches!(s.op, ContainerOp::Keep { .. }))
+                plan.steps_of(d)
+                    .any(|s| !matches!(s.op, ContainerOp::Keep { .. }))
             })
             .map(|(_, e)| e.condition)
             .collect();
@@ -355,20 +457,19 @@ impl<'a, E: Engine> Executor<'a, E> {
             return Ok(id.clone());
         }
         for (dep, edge) in self.graph.dependencies(&step.service) {
-            let Some(tx) = phases.get(dep.as_str()) else {
-                continue;
-            };
-            let _ = tx
-                .subscribe()
-                .wait_for(|p| match p {
-                    Phase::Pending => false,
-                    Phase::Created => edge.condition == Condition::ServiceStarted,
-                    _ => true,
-                })
-                .await;
+            for (tx, _) in self.phases_of(plan, &dep, phases) {
+                let _ = tx
+                    .subscribe()
+                    .wait_for(|p| match p {
+                        Phase::Pending => false,
+                        Phase::Created => edge.condition == Condition::ServiceStarted,
+                        _ => true,
+                    })
+                    .await;
+            }
         }
         let id = self.prepare(step).await?;
-        if let Some(tx) = phases.get(step.service.as_str()) {
+        if let Some(tx) = phases.get(step.name.as_str()) {
             tx.send_if_modified(|p| {
                 let first = *p == Phase::Pending;
                 if first {
@@ -377,19 +478,24 @@ impl<'a, E: Engine> Executor<'a, E> {
                 first
             });
         }
+        // Dependencies not part of this run (e.g. --no-deps, scale 0) have no phases.
         for (dep, edge) in self.graph.dependencies(&step.service) {
-            let Some(tx) = phases.get(dep.as_str()) else {
-                continue; // not part of this run (e.g. --no-deps)
-            };
-            let mut rx = tx.subscribe();
-            let phase = rx
-                .wait_for(|p| {
-                    p.satisfies(edge.condition).is_some() || matches!(p, Phase::Failed(_))
-                })
-                .await
-                .map(|p| p.clone())
-                .unwrap_or(Phase::Failed(String::new()));
-            let Phase::Failed(e) = phase else {
+            let mut failure = None;
+            for (tx, name) in self.phases_of(plan, &dep, phases) {
+                let mut rx = tx.subscribe();
+                let phase = rx
+                    .wait_for(|p| {
+                        p.satisfies(edge.condition).is_some() || matches!(p, Phase::Failed(_))
+                    })
+                    .await
+                    .map(|p| p.clone())
+                    .unwrap_or(Phase::Failed(String::new()));
+                if let Phase::Failed(e) = phase {
+                    failure = Some((e, name));
+                    break;
+                }
+            }
+            let Some((e, dep_name)) = failure else {
                 continue;
             };
             if !edge.required {
@@ -403,13 +509,9 @@ impl<'a, E: Engine> Executor<'a, E> {
                 State::Failed,
                 &format!("not started: dependency {dep} failed"),
             );
-            let dep_name = plan
-                .containers
-                .get(&dep)
-                .map_or(dep.as_str(), |s| s.name.as_str());
             return Err(if e.is_empty() {
                 String::new()
-            } else if e.contains(dep_name) {
+            } else if e.contains(dep_name.as_str()) {
                 format!("dependency failed to start: {e}")
             } else {
                 format!("dependency failed to start: container {dep_name}: {e}")
@@ -420,51 +522,105 @@ impl<'a, E: Engine> Executor<'a, E> {
     }
 
     /// Creates (or recreates) the container of a step; for `Start` returns the existing id.
+    ///
+    /// Recreation goes as in Compose: the new container is created under a temporary name
+    /// (inheriting the old one's anonymous volumes), then the old one is stopped and removed
+    /// (its volumes kept), and the new one takes the name.
     async fn prepare(&self, step: &ContainerStep) -> Result<String, String> {
         let fail = |e: String| {
             self.progress
                 .status("Container", &step.name, State::Failed, &e);
             e
         };
-        match &step.op {
-            ContainerOp::Keep { id } | ContainerOp::Start { id } => Ok(id.clone()),
-            ContainerOp::Create | ContainerOp::Recreate { .. } => {
-                let recreate = matches!(step.op, ContainerOp::Recreate { .. });
-                if let ContainerOp::Recreate { id, .. } = &step.op {
-                    self.progress
-                        .status("Container", &step.name, State::Working, "Recreate");
-                    let timeout = self.stop_timeout(&step.service);
-                    self.engine
-                        .stop_container(id, timeout)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
-                    self.engine
-                        .remove_container(id, true, false)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
-                } else {
-                    self.progress
-                        .status("Container", &step.name, State::Working, "Creating");
-                }
-                let service = &self.project.services[&step.service];
-                let spec = container_spec(self.project, service, step, self.environ, false);
-                let id = self
-                    .engine
-                    .create_container(&spec)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                for (net, aliases) in spec.networks.iter().skip(1) {
-                    self.engine
-                        .connect_network(&id, net, aliases)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-                let done = if recreate { "Recreated" } else { "Created" };
+        let id = match &step.op {
+            ContainerOp::Keep { id } | ContainerOp::Start { id } => return Ok(id.clone()),
+            ContainerOp::Create => {
                 self.progress
-                    .status("Container", &step.name, State::Working, done);
-                Ok(id)
+                    .status("Container", &step.name, State::Working, "Creating");
+                self.create(step, &step.name, None).await.map_err(fail)?
             }
+            ContainerOp::Recreate {
+                id: old, mounts, ..
+            } => {
+                self.progress
+                    .status("Container", &step.name, State::Working, "Recreate");
+                let image_volumes = match self.engine.inspect_image(&step.image).await {
+                    Ok(info) => info.map(|i| i.volumes).unwrap_or_default(),
+                    Err(e) => return Err(fail(e.to_string())),
+                };
+                let replaced = Replaced {
+                    mounts: mounts.clone(),
+                    image_volumes,
+                };
+                let tmp = format!("{}_{}", &old[..old.len().min(12)], step.name);
+                let id = self
+                    .create(step, &tmp, Some(&replaced))
+                    .await
+                    .map_err(fail)?;
+                let timeout = self.stop_timeout(&step.service);
+                let swap = async {
+                    self.engine.stop_container(old, timeout).await?;
+                    self.engine.remove_container(old, true, false).await?;
+                    self.engine.rename_container(&id, &step.name).await
+                };
+                swap.await.map_err(|e| fail(e.to_string()))?;
+                id
+            }
+        };
+        let peer = Peer {
+            number: step.number,
+            name: step.name.clone(),
+            id: id.clone(),
+        };
+        let mut peers = lock(&self.peers);
+        let list = peers.entry(step.service.clone()).or_default();
+        list.retain(|p| p.number != step.number);
+        list.push(peer);
+        list.sort_by_key(|p| p.number);
+        drop(peers);
+        let done = match step.op {
+            ContainerOp::Recreate { .. } => "Recreated",
+            _ => "Created",
+        };
+        self.progress
+            .status("Container", &step.name, State::Working, done);
+        Ok(id)
+    }
+
+    /// Creates the container of `step` under `name`, attached to its networks and with its
+    /// files written; the engine's warnings are shown.
+    async fn create(
+        &self,
+        step: &ContainerStep,
+        name: &str,
+        replaced: Option<&Replaced>,
+    ) -> Result<String, String> {
+        let service = &self.project.services[&step.service];
+        let peers = lock(&self.peers).clone();
+        let cx = Context {
+            environ: self.environ,
+            oneoff: false,
+            peers: &peers,
+            replaced,
+        };
+        let mut spec = container_spec(self.project, service, step, &cx)?;
+        spec.name = name.to_string();
+        if replaced.is_some() {
+            let replaced_name = service
+                .container_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", service.name, step.number));
+            spec.labels.insert(labels::REPLACE.into(), replaced_name);
         }
+        let created = self
+            .engine
+            .create_container(&spec)
+            .await
+            .map_err(|e| e.to_string())?;
+        for w in &created.warnings {
+            self.progress.warn(w);
+        }
+        Ok(created.id)
     }
 
     async fn start(&self, step: &ContainerStep, id: &str) -> Result<(), String> {
@@ -580,13 +736,9 @@ impl<'a, E: Engine> Executor<'a, E> {
 
     /// `--wait`: every container healthy (when it has a healthcheck) or running. A container that
     /// exited 0 is fine when something waits for it to complete.
-    pub async fn wait_ready(
-        &self,
-        ready: &BTreeMap<String, String>,
-        names: &BTreeMap<String, String>,
-    ) -> Result<(), String> {
-        let jobs = ready.iter().map(|(service, id)| async move {
-            let name = names.get(service).map_or(service.as_str(), String::as_str);
+    pub async fn wait_ready(&self, ready: &[Running]) -> Result<(), String> {
+        let jobs = ready.iter().map(|r| async move {
+            let (service, name, id) = (&r.service, r.name.as_str(), &r.id);
             let st = self
                 .engine
                 .inspect_container(id)
@@ -612,27 +764,6 @@ impl<'a, E: Engine> Executor<'a, E> {
             r?;
         }
         Ok(())
-    }
-
-    /// The labels of a network or volume the project creates: the user's, plus Compose's
-    /// project, resource (`kind`) and version labels.
-    fn resource_labels(
-        &self,
-        user: &indexmap::IndexMap<String, String>,
-        kind: &str,
-        key: &str,
-    ) -> BTreeMap<String, String> {
-        let mut labels: BTreeMap<String, String> = user.clone().into_iter().collect();
-        labels.insert(
-            crate::engine::labels::PROJECT.into(),
-            self.project.name.clone(),
-        );
-        labels.insert(kind.into(), key.to_string());
-        labels.insert(
-            crate::engine::labels::VERSION.into(),
-            crate::plan::spec::COMPOSE_VERSION.into(),
-        );
-        labels
     }
 
     /// Runs the creation of a network or volume, reporting it as it starts and ends.
@@ -666,12 +797,14 @@ impl<'a, E: Engine> Executor<'a, E> {
 
     /// Stops (and with `remove`, removes) containers, dependents before what they depend on:
     /// one-off and orphan containers first, then the graph's levels from the top down, each
-    /// level in parallel. `timeout` overrides each service's `stop_grace_period`.
+    /// level in parallel. `timeout` overrides each service's `stop_grace_period`. With
+    /// `volumes`, removal also removes the containers' anonymous volumes (`down -v`).
     pub async fn stop_all(
         &self,
         containers: &[&ContainerSummary],
         timeout: Option<Duration>,
         remove: bool,
+        volumes: bool,
     ) -> crate::error::Result<()> {
         let mut levels = self.graph.levels();
         levels.reverse();
@@ -701,7 +834,19 @@ impl<'a, E: Engine> Executor<'a, E> {
                         self.progress
                             .status("Container", &c.name, State::Working, text);
                     }
-                    self.engine.remove_container(&c.id, true, false).await?;
+                    // The engine's `v` keeps anonymous volumes a recreated container took
+                    // over by name: they go too (one still in use elsewhere stays).
+                    let carried = match volumes {
+                        true => match self.engine.inspect_container(&c.id).await {
+                            Ok(st) => carried_volumes(self.project, &st.mounted_volumes),
+                            Err(_) => Vec::new(),
+                        },
+                        false => Vec::new(),
+                    };
+                    self.engine.remove_container(&c.id, true, volumes).await?;
+                    for v in carried {
+                        let _ = self.engine.remove_volume(&v).await;
+                    }
                     self.progress
                         .status("Container", &c.name, State::Done, "Removed");
                     Ok::<(), crate::engine::EngineError>(())

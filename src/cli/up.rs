@@ -50,4 +50,8 @@ pub struct UpArgs {
     /// --abort-on-container-exit)
     #[arg(long, value_name = "SERVICE")]
     pub exit_code_from: Option<String>,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM). Overrides the `scale` setting in the
+    /// Compose file if present
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
 }

@@ -60,8 +60,13 @@ pub async fn down(ctx: &Ctx, args: &DownArgs) -> Result<()> {
         .collect();
 
     let ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
-    ex.stop_all(&containers, args.timeout.map(Duration::from_secs), true)
-        .await?;
+    ex.stop_all(
+        &containers,
+        args.timeout.map(Duration::from_secs),
+        true,
+        args.volumes,
+    )
+    .await?;
     let mut removed = !containers.is_empty();
     removed |= remove_networks(ctx, &engine, &project, &snapshot).await?;
     if args.volumes {

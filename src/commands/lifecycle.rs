@@ -144,7 +144,10 @@ pub async fn stop(ctx: &Ctx, args: &StopArgs) -> Result<()> {
     let t = &Target::new(ctx, &args.services).await?;
     let containers = t.containers(&names(&args.services), running);
     let timeout = args.timeout.map(Duration::from_secs);
-    let r = t.executor(ctx).stop_all(&containers, timeout, false).await;
+    let r = t
+        .executor(ctx)
+        .stop_all(&containers, timeout, false, false)
+        .await;
     finish(ctx, r)
 }
 
@@ -245,7 +248,7 @@ pub async fn kill(ctx: &Ctx, args: &KillArgs) -> Result<()> {
                     .is_some_and(|s| !t.project.services.contains_key(s))
             })
             .collect();
-        let r = t.executor(ctx).stop_all(&orphans, None, true).await;
+        let r = t.executor(ctx).stop_all(&orphans, None, true, false).await;
         return finish(ctx, r);
     }
     finish(ctx, r)
@@ -274,7 +277,9 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Result<()> {
     let services = names(&args.services);
     if args.stop {
         let running = t.containers(&services, running);
-        t.executor(ctx).stop_all(&running, None, false).await?;
+        t.executor(ctx)
+            .stop_all(&running, None, false, false)
+            .await?;
     }
     let mut containers: Vec<&ContainerSummary> = t.containers(&services, |c| {
         args.stop || matches!(c.state.as_str(), "exited" | "created" | "dead")

@@ -314,11 +314,20 @@ async fn prepare<E: Engine>(
         )));
     };
     let dir = std::path::Path::new(&build.context);
-    let context = crate::context::create(dir, &build.dockerfile).map_err(|e| {
-        Error::Failed(format!(
+    let source = match &build.dockerfile_inline {
+        Some(text) => crate::context::Dockerfile::Inline(text),
+        None => crate::context::Dockerfile::Path(&build.dockerfile),
+    };
+    let context = crate::context::create_with(dir, source).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound if !dir.is_dir() => Error::Failed(format!(
+            "service {name:?}: build context {} does not exist",
+            build.context
+        )),
+        std::io::ErrorKind::NotFound => Error::Failed(format!("service {name:?}: {e}")),
+        _ => Error::Failed(format!(
             "service {name:?}: cannot read build context {}: {e}",
             build.context
-        ))
+        )),
     })?;
     let args = build_args(build, &ctx.environ);
     let text = match &build.dockerfile_inline {

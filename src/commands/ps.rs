@@ -133,15 +133,29 @@ fn record(c: &ContainerSummary, trunc: bool, now: i64) -> Record {
     let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let exit_code = format::exit_code(&c.status).unwrap_or(0);
     let health = if c.state == "running" { c.health() } else { "" };
+    // A mount shows as its volume's name, or its source path for a bind.
+    let mounts: Vec<&str> = c
+        .mounts
+        .iter()
+        .map(|m| {
+            if m.name.is_empty() {
+                &m.source
+            } else {
+                &m.name
+            }
+            .as_str()
+        })
+        .collect();
+    let local_volumes = c.mounts.iter().filter(|m| m.driver == "local").count();
     let (id, command, mounts) = if trunc {
-        let mounts: Vec<String> = c.mounts.iter().map(|m| format::ellipsis(m, 15)).collect();
         (
             c.id.chars().take(12).collect::<String>(),
             format::ellipsis(&c.command, 20),
-            mounts,
+            mounts.iter().map(|m| format::ellipsis(m, 15)).collect(),
         )
     } else {
-        (c.id.clone(), c.command.clone(), c.mounts.clone())
+        let mounts: Vec<String> = mounts.iter().map(|m| m.to_string()).collect();
+        (c.id.clone(), c.command.clone(), mounts)
     };
     Record {
         fields: vec![
@@ -152,7 +166,7 @@ fn record(c: &ContainerSummary, trunc: bool, now: i64) -> Record {
             ("ID", json!(id)),
             ("Image", json!(c.image)),
             ("Labels", json!(labels.join(","))),
-            ("LocalVolumes", json!(c.local_volumes.to_string())),
+            ("LocalVolumes", json!(local_volumes.to_string())),
             ("Mounts", json!(mounts.join(","))),
             ("Name", json!(c.name)),
             ("Names", json!(c.name)),
@@ -179,7 +193,7 @@ fn record(c: &ContainerSummary, trunc: bool, now: i64) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::PublishedPort;
+    use crate::engine::{MountPoint, PublishedPort};
 
     #[test]
     fn json_rows_have_composes_schema() {
@@ -199,11 +213,24 @@ mod tests {
             }],
             networks: vec!["clipb_default".into()],
             mounts: vec![
-                "/tmp/clip/b/x".into(),
-                "941507dea1b7fdbdd184e5943b3f096dd012a4b62f021984c6d204a967be59e3".into(),
-                "clipb_data".into(),
+                MountPoint {
+                    kind: "bind".into(),
+                    source: "/tmp/clip/b/x".into(),
+                    ..Default::default()
+                },
+                MountPoint {
+                    kind: "volume".into(),
+                    name: "941507dea1b7fdbdd184e5943b3f096dd012a4b62f021984c6d204a967be59e3".into(),
+                    driver: "local".into(),
+                    ..Default::default()
+                },
+                MountPoint {
+                    kind: "volume".into(),
+                    name: "clipb_data".into(),
+                    driver: "local".into(),
+                    ..Default::default()
+                },
             ],
-            local_volumes: 2,
             ..Default::default()
         };
         let r = record(&c, true, 1_796_369_627);

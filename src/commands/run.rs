@@ -8,7 +8,7 @@ use crate::cli::RunArgs;
 use crate::engine::{labels, ContainerSpec, Engine, TtyOf};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::plan::spec::container_spec;
+use crate::plan::spec::{check, container_spec, Context};
 use crate::plan::{self, config_hash, image_ref, BuildMode, ContainerOp, ContainerStep, Options};
 use sha2::{Digest, Sha256};
 
@@ -74,17 +74,21 @@ pub async fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         image_id: image_ids.get(&image).cloned().unwrap_or_default(),
     };
     let tty = !args.no_tty && console::Term::stdout().is_term();
-    let spec = oneoff_spec(
-        container_spec(&project, service, &step, &ctx.environ, true),
-        args,
-        &slug,
-        tty,
-    )?;
-
-    let id = engine.create_container(&spec).await?;
-    for (net, aliases) in spec.networks.iter().skip(1) {
-        engine.connect_network(&id, net, aliases).await?;
+    for w in check(&project, service, &ctx.environ, engine.api_version()).map_err(Error::Failed)? {
+        ctx.progress.warn(&w);
     }
+    // The dependencies' containers as they are now (`network_mode: service:x`, links, ...).
+    let peers = plan::snapshot_peers(&engine.snapshot(&project.name).await?);
+    let cx = Context {
+        environ: &ctx.environ,
+        oneoff: true,
+        peers: &peers,
+        replaced: None,
+    };
+    let base = container_spec(&project, service, &step, &cx).map_err(Error::Failed)?;
+    let spec = oneoff_spec(base, args, &slug, tty)?;
+
+    let id = engine.create_container(&spec).await?.id;
     if args.detach {
         engine.start_container(&id).await?;
         println!("{id}");
@@ -128,8 +132,9 @@ fn oneoff_spec(
 ) -> Result<ContainerSpec> {
     spec.labels.remove(labels::NUMBER);
     spec.labels.insert(labels::SLUG.into(), slug.to_string());
-    for (_, aliases) in spec.networks.iter_mut() {
-        *aliases = vec![spec.name.clone()];
+    let name = spec.name.clone();
+    for endpoint in spec.networks.iter_mut() {
+        endpoint.aliases = vec![name.clone()];
     }
     if !args.command.is_empty() {
         spec.command = Some(args.command.clone());
@@ -170,6 +175,7 @@ fn random_slug() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::EndpointSpec;
     use clap::Parser;
 
     fn args(extra: &[&str]) -> RunArgs {
@@ -188,7 +194,7 @@ mod tests {
         let base = ContainerSpec {
             name: "p-api-run-0123456789ab".into(),
             labels: [(labels::NUMBER.to_string(), "1".to_string())].into(),
-            networks: vec![("p_default".into(), vec!["api".into()])],
+            networks: vec![EndpointSpec::new("p_default", &["api"])],
             port_bindings: vec![("80/tcp".into(), None, Some("8080".into()))],
             restart: Some("always".into()),
             ..Default::default()
@@ -203,7 +209,7 @@ mod tests {
         assert!(!spec.labels.contains_key(labels::NUMBER));
         assert_eq!(spec.labels[labels::SLUG], "0123456789abcdef");
         assert_eq!(
-            spec.networks[0].1,
+            spec.networks[0].aliases,
             vec!["p-api-run-0123456789ab".to_string()]
         );
         assert_eq!(

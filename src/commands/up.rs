@@ -43,13 +43,14 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
         force_recreate: args.force_recreate,
         no_recreate: args.no_recreate,
         remove_orphans: args.remove_orphans,
+        scale: scale_overrides(&project, &args.scale)?,
     };
     let plan =
         plan::converge(&project, &selected, &snapshot, &image_ids, &opts).map_err(Error::Usage)?;
     let mut ex = Executor::new(&engine, &ctx.progress, &project, &graph, &ctx.environ);
     ex.follow_events();
     let attached = !args.detach && !args.wait;
-    let ready = match ex.apply(&plan).await {
+    let ready = match ex.apply_all(&plan).await {
         Ok(r) => r,
         Err(e) => {
             ctx.progress.finish();
@@ -60,14 +61,9 @@ pub async fn up(ctx: &Ctx, args: &UpArgs) -> Result<()> {
             return Err(e);
         }
     };
-    let names: BTreeMap<String, String> = plan
-        .containers
-        .iter()
-        .map(|(s, step)| (s.clone(), step.name.clone()))
-        .collect();
 
     if args.wait {
-        let wait = ex.wait_ready(&ready, &names);
+        let wait = ex.wait_ready(&ready);
         let res = match args.wait_timeout {
             Some(secs) => tokio::time::timeout(Duration::from_secs(secs), wait)
                 .await
@@ -214,7 +210,7 @@ async fn attach(
         .collect();
     let timeout = args.timeout.map(Duration::from_secs);
     let stop_all = || -> Pin<Box<dyn Future<Output = Result<()>> + '_>> {
-        Box::pin(ex.stop_all(&ours, timeout, false))
+        Box::pin(ex.stop_all(&ours, timeout, false, false))
     };
     let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
     let mut stop: Pin<Box<dyn Future<Output = Result<()>> + '_>> = Box::pin(pending());
@@ -279,4 +275,27 @@ async fn attach(
         Some(code) if code != 0 => Err(Error::Exit(code as i32)),
         _ => Ok(()),
     }
+}
+
+/// `--scale SERVICE=NUM` entries, checked against the project's services.
+fn scale_overrides(
+    project: &crate::compose::Project,
+    entries: &[String],
+) -> Result<BTreeMap<String, u32>> {
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let parsed = entry
+            .split_once('=')
+            .and_then(|(s, n)| Some((s.to_string(), n.trim().parse::<u32>().ok()?)));
+        let Some((service, n)) = parsed else {
+            return Err(Error::Usage(format!(
+                "invalid --scale {entry:?}: use SERVICE=NUM, e.g. --scale web=3"
+            )));
+        };
+        if !project.services.contains_key(&service) {
+            return Err(Error::Usage(format!("no such service: {service}")));
+        }
+        out.insert(service, n);
+    }
+    Ok(out)
 }

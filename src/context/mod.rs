@@ -62,15 +62,47 @@ pub enum HeavyKind {
     LargeFile(u64),
 }
 
+/// Where the Dockerfile of a build comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dockerfile<'a> {
+    /// A file, relative to the context directory (or absolute).
+    Path(&'a str),
+    /// `build.dockerfile_inline`: the Dockerfile's text itself.
+    Inline(&'a str),
+}
+
 /// Builds the context for `dir` with the Dockerfile at `dockerfile` (relative to `dir`).
+pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
+    create_with(dir, Dockerfile::Path(dockerfile))
+}
+
+/// Builds the context for `dir` with this Dockerfile.
 ///
 /// The ignore file is `<dockerfile>.dockerignore` beside the Dockerfile when it exists (BuildKit's
-/// per-Dockerfile ignore file), else `<dir>/.dockerignore`. A Dockerfile outside `dir` is added
-/// to the tar under a generated `.dockerfile.<hash>` name, as the docker CLI does.
-pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
+/// per-Dockerfile ignore file), else `<dir>/.dockerignore`. A Dockerfile outside `dir`, or an
+/// inline one, is added to the tar under a generated `.dockerfile.<hash>` name, as the docker
+/// CLI does for a Dockerfile from elsewhere. Entries carry the files' modes and mtimes
+/// (seconds) with root as owner, as the docker CLI sends them.
+pub fn create_with(dir: &Path, source: Dockerfile) -> io::Result<Context> {
+    let (dockerfile, inline) = match source {
+        Dockerfile::Path(path) => (path, None),
+        Dockerfile::Inline(text) => ("", Some(text.as_bytes().to_vec())),
+    };
     let df_path = dir.join(dockerfile);
-    let inside = relative_inside(dir, dockerfile);
-    let ignore_file = pick_ignore_file(dir, &df_path);
+    if inline.is_none() && !df_path.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("cannot find Dockerfile {}", df_path.display()),
+        ));
+    }
+    let inside = match inline {
+        Some(_) => None,
+        None => relative_inside(dir, dockerfile),
+    };
+    let ignore_file = match inline {
+        Some(_) => pick_ignore_file(dir, &dir.join("Dockerfile")),
+        None => pick_ignore_file(dir, &df_path),
+    };
     let root_ignore = ignore_file.as_deref() == Some(dir.join(".dockerignore").as_path());
     let mut patterns = match &ignore_file {
         Some(path) => ignore::read_patterns(&fs::read_to_string(path)?),
@@ -97,7 +129,10 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
             (rel, None)
         }
         None => {
-            let content = fs::read(&df_path)?;
+            let content = match inline {
+                Some(text) => text,
+                None => fs::read(&df_path)?,
+            };
             let name = format!(
                 ".dockerfile.{}",
                 &hex::encode(Sha256::digest(&content))[..20]
@@ -116,7 +151,8 @@ pub fn create(dir: &Path, dockerfile: &str) -> io::Result<Context> {
     let mut out = Writer::new(hide);
     walk(dir, "", &matcher, &MatchInfo::default(), &mut out)?;
     if let Some(content) = outside {
-        out.file(&dockerfile, 0o644, &content)?;
+        // As the docker CLI adds a Dockerfile from elsewhere: mode 0600, mtime now.
+        out.file(&dockerfile, 0o600, unix_now(), &content)?;
     }
     let mut context = out.finish(dockerfile, ignore_file)?;
     context.needs_classic = needs_classic;
@@ -173,18 +209,34 @@ fn walk(
             continue;
         }
         let mode = mode_of(&meta);
+        let mtime = mtime_of(&meta);
         let kind = meta.file_type();
         if kind.is_dir() {
-            out.dir(&path, mode)?;
+            out.dir(&path, mode, mtime)?;
             walk(&entry.path(), &path, matcher, &info, out)?;
         } else if kind.is_symlink() {
-            out.symlink(&path, mode, &fs::read_link(entry.path())?)?;
+            out.symlink(&path, mode, mtime, &fs::read_link(entry.path())?)?;
         } else if kind.is_file() {
-            out.file(&path, mode, &fs::read(entry.path())?)?;
+            out.file(&path, mode, mtime, &fs::read(entry.path())?)?;
         }
         // Sockets, fifos and devices have no place in a build context; moby skips sockets too.
     }
     Ok(())
+}
+
+/// The modification time in whole seconds, as the docker CLI's tar truncates it (0 when the
+/// platform cannot tell, or for times before 1970).
+fn mtime_of(meta: &fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(unix)]
@@ -202,9 +254,9 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
     }
 }
 
-/// Appends entries to the tar and to the digest at once. Owners are root and mtimes zero: the
-/// classic builder's COPY cache is content-based, so this keeps the tar reproducible without
-/// costing cache hits.
+/// Appends entries to the tar and to the digest at once. Owners are root (the docker CLI's
+/// `ChownOpts`); mtimes are the files' own, so `COPY` keeps them (web servers derive `ETag` and
+/// `Last-Modified` from them). The digest leaves mtimes out: a `touch` changes no fingerprint.
 struct Writer {
     tar: tar::Builder<Vec<u8>>,
     hash: Sha256,
@@ -239,7 +291,7 @@ impl Writer {
                 content.push('\n');
             }
             self.hide.clear();
-            self.file(".dockerignore", 0o600, content.as_bytes())?;
+            self.file(".dockerignore", 0o600, unix_now(), content.as_bytes())?;
         }
         Ok(Context {
             tar: self.tar.into_inner()?,
@@ -253,14 +305,14 @@ impl Writer {
         })
     }
 
-    fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+    fn header(kind: tar::EntryType, mode: u32, mtime: u64, size: u64) -> tar::Header {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(kind);
         header.set_mode(mode);
         header.set_size(size);
         header.set_uid(0);
         header.set_gid(0);
-        header.set_mtime(0);
+        header.set_mtime(mtime);
         header
     }
 
@@ -275,7 +327,7 @@ impl Writer {
         self.hash.update(body);
     }
 
-    fn dir(&mut self, path: &str, mode: u32) -> io::Result<()> {
+    fn dir(&mut self, path: &str, mode: u32, mtime: u64) -> io::Result<()> {
         self.digest(b'd', path, mode, &[]);
         let name = path.rsplit('/').next().unwrap_or(path);
         let kind = match name {
@@ -294,19 +346,19 @@ impl Writer {
                 kind,
             });
         }
-        let mut header = Self::header(tar::EntryType::Directory, mode, 0);
+        let mut header = Self::header(tar::EntryType::Directory, mode, mtime, 0);
         self.tar
             .append_data(&mut header, format!("{path}/"), io::empty())
     }
 
-    fn symlink(&mut self, path: &str, mode: u32, target: &Path) -> io::Result<()> {
+    fn symlink(&mut self, path: &str, mode: u32, mtime: u64, target: &Path) -> io::Result<()> {
         let target_text = target.to_string_lossy();
         self.digest(b'l', path, mode, target_text.as_bytes());
-        let mut header = Self::header(tar::EntryType::Symlink, mode, 0);
+        let mut header = Self::header(tar::EntryType::Symlink, mode, mtime, 0);
         self.tar.append_link(&mut header, path, target)
     }
 
-    fn file(&mut self, path: &str, mode: u32, content: &[u8]) -> io::Result<()> {
+    fn file(&mut self, path: &str, mode: u32, mtime: u64, content: &[u8]) -> io::Result<()> {
         let amended;
         let content = if path == ".dockerignore" && !self.hide.is_empty() {
             self.ignore_sent = true;
@@ -331,7 +383,7 @@ impl Writer {
                 kind: HeavyKind::LargeFile(size),
             });
         }
-        let mut header = Self::header(tar::EntryType::Regular, mode, size);
+        let mut header = Self::header(tar::EntryType::Regular, mode, mtime, size);
         self.tar.append_data(&mut header, path, content)
     }
 }
@@ -533,7 +585,10 @@ mod tests {
                 .map(|l| l.to_string_lossy().into_owned());
             let mut body = String::new();
             entry.read_to_string(&mut body).expect("read");
-            assert_eq!(header.mtime().expect("mtime"), 0);
+            assert_eq!(
+                (header.uid().expect("uid"), header.gid().expect("gid")),
+                (0, 0)
+            );
             seen.push((path, header.mode().expect("mode"), link, body));
         }
         #[cfg(unix)]
@@ -553,13 +608,49 @@ mod tests {
         );
     }
 
+    /// Sets the mtime of `path` under `dir` to `secs` after the epoch.
+    fn set_mtime(dir: &Path, path: &str, secs: u64) {
+        let file = fs::File::options()
+            .write(true)
+            .open(dir.join(path))
+            .expect("open");
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        file.set_modified(t).expect("set mtime");
+    }
+
+    /// The mtime of each entry in the context tar, by path.
+    fn mtimes(ctx: &Context) -> std::collections::BTreeMap<String, u64> {
+        let mut archive = tar::Archive::new(ctx.tar.as_slice());
+        archive
+            .entries()
+            .expect("entries")
+            .map(|e| {
+                let e = e.expect("entry");
+                let path = e.path().expect("path").to_string_lossy().into_owned();
+                (path, e.header().mtime().expect("mtime"))
+            })
+            .collect()
+    }
+
     #[test]
-    fn digest_follows_content_not_mtime() {
+    fn entries_carry_real_mtimes_but_the_digest_ignores_them() {
         let files = [("Dockerfile", "FROM scratch\n"), ("a/b.txt", "one")];
-        let first = create(tree(&files).path(), "Dockerfile").expect("context");
-        let again = create(tree(&files).path(), "Dockerfile").expect("context");
-        assert_eq!(first.digest, again.digest);
-        assert_eq!(first.tar, again.tar, "the tar itself is reproducible");
+        let first_dir = tree(&files);
+        set_mtime(first_dir.path(), "a/b.txt", 1_700_000_000);
+        let first = create(first_dir.path(), "Dockerfile").expect("context");
+        assert_eq!(mtimes(&first)["a/b.txt"], 1_700_000_000);
+        assert!(
+            mtimes(&first)["Dockerfile"] > 1_700_000_000,
+            "{:?}",
+            mtimes(&first)
+        );
+
+        let again_dir = tree(&files);
+        set_mtime(again_dir.path(), "a/b.txt", 1_800_000_000);
+        let again = create(again_dir.path(), "Dockerfile").expect("context");
+        assert_eq!(mtimes(&again)["a/b.txt"], 1_800_000_000);
+        assert_ne!(first.tar, again.tar);
+        assert_eq!(first.digest, again.digest, "a touch changes no fingerprint");
         assert_eq!(first.digest.len(), 64);
 
         let changed = tree(&[("Dockerfile", "FROM scratch\n"), ("a/b.txt", "two")]);
@@ -672,6 +763,46 @@ mod tests {
         ]);
         let ctx = create(dir.path(), "Dockerfile").expect("context");
         assert_eq!(read(&ctx, ".dockerignore").as_deref(), Some("Dockerfile\n"));
+    }
+
+    #[test]
+    fn inline_dockerfile_is_sent_under_a_generated_hidden_name() {
+        let dir = tree(&[("app.txt", "x"), (".dockerignore", "*.log\n")]);
+        let text = "FROM scratch\nCOPY app.txt /\n";
+        let ctx = create_with(dir.path(), Dockerfile::Inline(text)).expect("context");
+        assert!(
+            ctx.dockerfile.starts_with(".dockerfile."),
+            "{}",
+            ctx.dockerfile
+        );
+        assert_eq!(read(&ctx, &ctx.dockerfile).as_deref(), Some(text));
+        assert_eq!(
+            read(&ctx, ".dockerignore"),
+            Some(format!("*.log\n\n{}\n", ctx.dockerfile))
+        );
+        assert!(
+            ctx.needs_classic,
+            "only the classic builder hides it from COPY"
+        );
+        let other = create_with(dir.path(), Dockerfile::Inline("FROM busybox\n")).expect("context");
+        assert_ne!(
+            ctx.digest, other.digest,
+            "the inline text is part of the digest"
+        );
+    }
+
+    #[test]
+    fn a_missing_dockerfile_is_named() {
+        let dir = tree(&[("app.txt", "x")]);
+        let err = create(dir.path(), "docker/Missing.Dockerfile").expect_err("no Dockerfile");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot find Dockerfile {}",
+                dir.path().join("docker/Missing.Dockerfile").display()
+            )
+        );
     }
 
     #[test]

@@ -1,19 +1,17 @@
 //! The Docker Engine implementation of `Engine`, over bollard. This is the only file in mls that
 //! speaks the Engine API; everything it returns is the plain data declared in `engine`.
 
+use super::body::{self, create_body, hash};
 use super::{
-    BuildRequest, ContainerSpec, ContainerState, ContainerSummary, Engine, EngineError, Event,
-    ExecSpec, Health, HealthProbe, ImageInfo, LogChunk, LogOptions, NetworkSummary, PublishedPort,
-    Result, Session, Snapshot, Top, TtyOf, VolumeSummary,
+    ApiVersion, BuildRequest, ContainerSpec, ContainerState, ContainerSummary, Created,
+    EndpointSpec, Engine, EngineError, Event, ExecSpec, Health, HealthProbe, ImageInfo, LogChunk,
+    LogOptions, MountPoint, NetworkSpec, NetworkSummary, PublishedPort, Result, Session, Snapshot,
+    Top, TtyOf, VolumeSpec, VolumeSummary,
 };
 use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{
-    BuildInfoAux, ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Mount,
-    MountType, NetworkConnectRequest, NetworkCreateRequest, NetworkingConfig, PortBinding,
-    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
-};
+use bollard::models::{BuildInfoAux, NetworkConnectRequest};
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, BuilderVersion, CreateContainerOptionsBuilder,
     CreateImageOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
@@ -42,6 +40,23 @@ pub struct Docker {
     /// Build with the engine's BuildKit (as Docker Compose and the docker CLI do), unless
     /// `DOCKER_BUILDKIT=0` asks for the classic builder.
     buildkit: bool,
+    /// Create bodies bollard's models cannot express, by container name (see `with_mac`).
+    bodies: Bodies,
+}
+
+/// Create bodies waiting for their request, by container name.
+type Bodies = std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
+
+/// The container name a create request is for (`/containers/create?name=...`).
+fn create_name(request: &bollard::BollardRequest) -> Option<String> {
+    let uri = request.uri();
+    if request.method() != "POST" || !uri.path().ends_with("/containers/create") {
+        return None;
+    }
+    uri.query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("name="))
+        .map(str::to_string)
 }
 
 impl Docker {
@@ -66,7 +81,26 @@ impl Docker {
         let client = bollard::Docker::connect_with_host(&host)
             .map_err(unreachable)?
             .with_timeout(REQUEST_TIMEOUT);
-        let client = client.negotiate_version().await.map_err(unreachable)?;
+        let bodies = Bodies::default();
+        let pending = bodies.clone();
+        // Engines before API 1.44 read a container's MAC address from `Config.MacAddress`,
+        // a field bollard's models no longer carry: such creates send a body built here.
+        let client = client
+            .negotiate_version()
+            .await
+            .map_err(unreachable)?
+            .with_request_modifier(move |mut request| {
+                let body = create_name(&request).and_then(|name| {
+                    pending
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&name)
+                });
+                if let Some(body) = body {
+                    *request.body_mut() = bollard::body_full(body.into());
+                }
+                request
+            });
         let buildkit = !matches!(
             std::env::var("DOCKER_BUILDKIT").as_deref(),
             Ok("0" | "false" | "FALSE" | "False")
@@ -75,6 +109,7 @@ impl Docker {
             client,
             host,
             buildkit,
+            bodies,
         })
     }
 
@@ -159,10 +194,6 @@ fn sorted(map: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
     map.unwrap_or_default().into_iter().collect()
 }
 
-fn hash(map: &BTreeMap<String, String>) -> HashMap<String, String> {
-    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
 fn container_summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
     let name = c
         .names
@@ -188,20 +219,6 @@ fn container_summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
             protocol: p.typ.map(|t| t.to_string()).unwrap_or_default(),
         })
         .collect();
-    let mounts = c.mounts.unwrap_or_default();
-    let local_volumes = mounts
-        .iter()
-        .filter(|m| m.driver.as_deref() == Some("local"))
-        .count();
-    let mounts = mounts
-        .into_iter()
-        .map(|m| {
-            m.name
-                .filter(|n| !n.is_empty())
-                .or(m.source)
-                .unwrap_or_default()
-        })
-        .collect();
     ContainerSummary {
         id: c.id.unwrap_or_default(),
         name,
@@ -214,8 +231,19 @@ fn container_summary(c: bollard::models::ContainerSummary) -> ContainerSummary {
         created: c.created.unwrap_or_default(),
         ports,
         networks,
-        mounts,
-        local_volumes,
+        mounts: c
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| MountPoint {
+                kind: m.typ.unwrap_or_default(),
+                name: m.name.unwrap_or_default(),
+                source: m.source.unwrap_or_default(),
+                destination: m.destination.unwrap_or_default(),
+                rw: m.rw.unwrap_or(true),
+                driver: m.driver.unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 
@@ -255,186 +283,8 @@ fn exec_options(spec: ExecSpec) -> CreateExecOptions<String> {
     }
 }
 
-/// "no", "always", "unless-stopped", "on-failure" or "on-failure:N".
-fn restart_policy(text: &str) -> Result<RestartPolicy> {
-    let (name, count) = match text.split_once(':') {
-        Some((name, count)) => (name, Some(count)),
-        None => (text, None),
-    };
-    let name = match name {
-        "" | "no" => RestartPolicyNameEnum::NO,
-        "always" => RestartPolicyNameEnum::ALWAYS,
-        "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
-        "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
-        other => {
-            return Err(EngineError::Api(format!(
-                "invalid restart policy {other:?}: use no, always, unless-stopped or on-failure[:N]"
-            )))
-        }
-    };
-    let maximum_retry_count = match count {
-        Some(n) if name == RestartPolicyNameEnum::ON_FAILURE => {
-            Some(n.parse::<i64>().map_err(|_| {
-                EngineError::Api(format!(
-                    "invalid restart policy {text:?}: {n:?} is not a count"
-                ))
-            })?)
-        }
-        Some(_) => {
-            return Err(EngineError::Api(format!(
-                "invalid restart policy {text:?}: only on-failure takes a retry count"
-            )))
-        }
-        None => None,
-    };
-    Ok(RestartPolicy {
-        name: Some(name),
-        maximum_retry_count,
-    })
-}
-
-/// "8000" means "8000/tcp", as in the Engine API's own shorthand.
-fn port_key(port: &str) -> String {
-    if port.contains('/') {
-        port.to_string()
-    } else {
-        format!("{port}/tcp")
-    }
-}
-
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
-}
-
-/// Bind mounts with a source go through `Binds` ("src:dst:rw"), as Docker Compose does: unlike
-/// `Mounts`, it makes the engine create a missing host directory instead of refusing to start
-/// (moby/moby#43483). Everything else becomes a typed `Mount`.
-fn bind_string(m: &super::MountSpec) -> Option<String> {
-    let source = m.source.as_deref().filter(|_| m.kind == "bind")?;
-    let mode = if m.read_only { "ro" } else { "rw" };
-    Some(format!("{source}:{}:{mode}", m.target))
-}
-
-fn mount(m: &super::MountSpec) -> Result<Mount> {
-    let typ = match m.kind.as_str() {
-        "bind" => MountType::BIND,
-        "volume" => MountType::VOLUME,
-        "tmpfs" => MountType::TMPFS,
-        other => {
-            return Err(EngineError::Api(format!(
-                "unsupported mount type {other:?} for {}: use bind, volume or tmpfs",
-                m.target
-            )))
-        }
-    };
-    Ok(Mount {
-        target: Some(m.target.clone()),
-        source: m.source.clone(),
-        typ: Some(typ),
-        read_only: Some(m.read_only),
-        ..Default::default()
-    })
-}
-
-/// The create body for `spec`: everything but the name, which is a query parameter.
-fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
-    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
-    for (port, ip, host_port) in &spec.port_bindings {
-        port_bindings
-            .entry(port_key(port))
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
-                host_ip: ip.clone().filter(|s| !s.is_empty()),
-                host_port: host_port.clone().filter(|s| !s.is_empty()),
-            });
-    }
-    // Bound ports must also be exposed, as the docker CLI does for `-p`.
-    let mut exposed: Vec<String> = spec.exposed_ports.iter().map(|p| port_key(p)).collect();
-    exposed.extend(port_bindings.keys().cloned());
-    exposed.sort();
-    exposed.dedup();
-
-    let tmpfs: HashMap<String, String> = spec
-        .tmpfs
-        .iter()
-        .map(|t| match t.split_once(':') {
-            Some((path, opts)) => (path.to_string(), opts.to_string()),
-            None => (t.clone(), String::new()),
-        })
-        .collect();
-
-    let networking_config = spec
-        .networks
-        .first()
-        .map(|(net, aliases)| NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                net.clone(),
-                EndpointSettings {
-                    aliases: non_empty(aliases.clone()),
-                    ..Default::default()
-                },
-            )])),
-        });
-
-    let host_config = HostConfig {
-        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
-        binds: non_empty(spec.mounts.iter().filter_map(bind_string).collect()),
-        mounts: non_empty(
-            spec.mounts
-                .iter()
-                .filter(|m| bind_string(m).is_none())
-                .map(mount)
-                .collect::<Result<_>>()?,
-        ),
-        restart_policy: spec.restart.as_deref().map(restart_policy).transpose()?,
-        network_mode: spec.networks.first().map(|(net, _)| net.clone()),
-        init: spec.init,
-        privileged: Some(spec.privileged),
-        readonly_rootfs: Some(spec.read_only),
-        cap_add: non_empty(spec.cap_add.clone()),
-        cap_drop: non_empty(spec.cap_drop.clone()),
-        extra_hosts: non_empty(spec.extra_hosts.clone()),
-        dns: non_empty(spec.dns.clone()),
-        tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-        ..Default::default()
-    };
-
-    let healthcheck = spec.healthcheck.as_ref().map(|h| HealthConfig {
-        test: Some(h.test.clone()),
-        interval: h.interval_ns,
-        timeout: h.timeout_ns,
-        retries: h.retries,
-        start_period: h.start_period_ns,
-        start_interval: h.start_interval_ns,
-    });
-
-    let oneoff = spec.labels.get(super::labels::ONEOFF).map(String::as_str) == Some("True");
-    Ok(ContainerCreateBody {
-        image: Some(spec.image.clone()),
-        cmd: spec.command.clone(),
-        entrypoint: spec.entrypoint.clone(),
-        env: non_empty(spec.env.clone()),
-        labels: Some(hash(&spec.labels)),
-        user: spec.user.clone(),
-        working_dir: spec.working_dir.clone(),
-        hostname: spec.hostname.clone(),
-        tty: Some(spec.tty),
-        open_stdin: Some(spec.stdin_open),
-        attach_stdin: Some(spec.stdin_open),
-        // As Compose: one-off containers are created attached, so their stdin closes when
-        // the client's does.
-        stdin_once: Some(spec.stdin_open && oneoff),
-        attach_stdout: Some(true),
-        attach_stderr: Some(true),
-        healthcheck,
-        exposed_ports: non_empty(exposed),
-        stop_signal: spec.stop_signal.clone(),
-        stop_timeout: spec.stop_timeout,
-        host_config: Some(host_config),
-        networking_config,
-        ..Default::default()
-    })
 }
 
 /// A healthcheck test counts as configured unless it is absent, empty or ["NONE"].
@@ -566,6 +416,14 @@ fn pull_status(info: &bollard::models::BuildInfo) -> Option<String> {
 }
 
 impl Engine for Docker {
+    fn api_version(&self) -> ApiVersion {
+        let v = self.client.client_version();
+        ApiVersion(
+            u32::try_from(v.major_version).unwrap_or(1),
+            u32::try_from(v.minor_version).unwrap_or(0),
+        )
+    }
+
     async fn snapshot(&self, project: &str) -> Result<Snapshot> {
         let filters = project_filter(project);
         let containers = self.client.list_containers(Some(
@@ -648,6 +506,7 @@ impl Engine for Docker {
                 .or(image.created)
                 .map(rfc3339)
                 .unwrap_or_default(),
+            volumes: config.volumes.unwrap_or_default(),
         }))
     }
 
@@ -826,27 +685,37 @@ impl Engine for Docker {
         )
     }
 
-    async fn create_network(
-        &self,
-        name: &str,
-        driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> Result<String> {
+    async fn create_network(&self, spec: &NetworkSpec) -> Result<String> {
         // Engines before API 1.44 allow two networks with one name, so look before creating.
-        match self.client.inspect_network(name, None).await {
-            Ok(n) if n.name.as_deref() == Some(name) => return Ok(n.id.unwrap_or_default()),
-            Ok(_) => {}
-            Err(e) if is_404(&e) => {}
-            Err(e) => return Err(api(e)),
+        if let Some(existing) = self.inspect_network(&spec.name).await? {
+            return Ok(existing.id);
         }
-        let request = NetworkCreateRequest {
-            name: name.to_string(),
-            driver: driver.map(str::to_string),
-            labels: Some(hash(&labels)),
-            ..Default::default()
-        };
-        let created = self.client.create_network(request).await.map_err(api)?;
+        let created = self
+            .client
+            .create_network(body::network_body(spec))
+            .await
+            .map_err(|e| {
+                EngineError::Api(format!(
+                    "failed to create network {}: {}",
+                    spec.name,
+                    reason(&e)
+                ))
+            })?;
         Ok(created.id)
+    }
+
+    async fn inspect_network(&self, name: &str) -> Result<Option<NetworkSummary>> {
+        // Inspect also matches an id prefix: only a network of exactly this name counts.
+        match self.client.inspect_network(name, None).await {
+            Ok(n) if n.name.as_deref() == Some(name) => Ok(Some(NetworkSummary {
+                id: n.id.unwrap_or_default(),
+                name: name.to_string(),
+                labels: sorted(n.labels),
+            })),
+            Ok(_) => Ok(None),
+            Err(e) if is_404(&e) => Ok(None),
+            Err(e) => Err(api(e)),
+        }
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
@@ -859,24 +728,24 @@ impl Engine for Docker {
         }
     }
 
-    async fn create_volume(
-        &self,
-        name: &str,
-        driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> Result<()> {
+    async fn create_volume(&self, spec: &VolumeSpec) -> Result<()> {
         // The engine returns the existing volume when the name is taken with the same driver.
-        let request = VolumeCreateRequest {
-            name: Some(name.to_string()),
-            driver: driver.map(str::to_string),
-            labels: Some(hash(&labels)),
-            ..Default::default()
-        };
         self.client
-            .create_volume(request)
+            .create_volume(body::volume_body(spec))
             .await
             .map(drop)
             .map_err(api)
+    }
+
+    async fn inspect_volume(&self, name: &str) -> Result<Option<VolumeSummary>> {
+        match self.client.inspect_volume(name).await {
+            Ok(v) => Ok(Some(VolumeSummary {
+                name: v.name,
+                labels: v.labels.into_iter().collect(),
+            })),
+            Err(e) if is_404(&e) => Ok(None),
+            Err(e) => Err(api(e)),
+        }
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
@@ -884,34 +753,68 @@ impl Engine for Docker {
         ok_if_missing(self.client.remove_volume(name, Some(options)).await)
     }
 
-    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<Created> {
         let body = create_body(spec)?;
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&spec.name)
-            .build();
+        let mac = spec.mac_address.as_deref().filter(|m| !m.is_empty());
+        if let (Some(mac), true) = (mac, self.api_version() < ApiVersion(1, 44)) {
+            let json = body::create_json_with_mac(&body, mac)?;
+            self.bodies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(spec.name.clone(), json.to_string().into_bytes());
+        }
+        let mut options = CreateContainerOptionsBuilder::default().name(&spec.name);
+        if let Some(platform) = &spec.platform {
+            options = options.platform(platform);
+        }
         let created = self
             .client
-            .create_container(Some(options), body)
-            .await
-            .map_err(not_found(format!("image {}", spec.image)))?;
-        Ok(created.id)
+            .create_container(Some(options.build()), body)
+            .await;
+        self.bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&spec.name);
+        let created = created.map_err(not_found(format!("image {}", spec.image)))?;
+        // As on engines before API 1.44 (and as Compose does there): the other networks are
+        // connected after create, before start.
+        if spec.network_mode.is_none() {
+            for endpoint in spec.networks.iter().skip(1) {
+                self.connect_network(&created.id, endpoint).await?;
+            }
+        }
+        for file in &spec.files {
+            let options = bollard::query_parameters::UploadToContainerOptions {
+                path: "/".to_string(),
+                copy_uidgid: file.copy_uid_gid.then(|| "true".to_string()),
+                ..Default::default()
+            };
+            let tar = body::file_tar(file)?;
+            self.client
+                .upload_to_container(&created.id, Some(options), bollard::body_full(tar.into()))
+                .await
+                .map_err(|e| {
+                    EngineError::Api(format!(
+                        "cannot write {} into {}: {}",
+                        file.path,
+                        spec.name,
+                        reason(&e)
+                    ))
+                })?;
+        }
+        Ok(Created {
+            id: created.id,
+            warnings: created.warnings,
+        })
     }
 
-    async fn connect_network(
-        &self,
-        container: &str,
-        network: &str,
-        aliases: &[String],
-    ) -> Result<()> {
+    async fn connect_network(&self, container: &str, endpoint: &EndpointSpec) -> Result<()> {
         let request = NetworkConnectRequest {
             container: container.to_string(),
-            endpoint_config: Some(EndpointSettings {
-                aliases: non_empty(aliases.to_vec()),
-                ..Default::default()
-            }),
+            endpoint_config: Some(body::endpoint(endpoint)),
         };
         self.client
-            .connect_network(network, request)
+            .connect_network(&endpoint.network, request)
             .await
             .map_err(api)
     }
@@ -972,6 +875,16 @@ impl Engine for Docker {
                 })
                 .collect(),
         });
+        let mounted_volumes = c
+            .host_config
+            .as_ref()
+            .and_then(|h| h.mounts.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|m| m.typ == Some(bollard::models::MountType::VOLUME))
+            .filter_map(|m| m.source.clone())
+            .filter(|s| !s.is_empty())
+            .collect();
         let has_healthcheck = is_active_healthcheck(
             c.config
                 .as_ref()
@@ -992,6 +905,7 @@ impl Engine for Docker {
             finished_at: state.finished_at.unwrap_or_default(),
             health,
             has_healthcheck,
+            mounted_volumes,
         })
     }
 
@@ -1303,109 +1217,6 @@ fn split_reference(reference: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{HealthSpec, MountSpec};
-
-    #[test]
-    fn restart_policies_parse_like_docker() {
-        let p = restart_policy("on-failure:3").unwrap();
-        assert_eq!(p.name, Some(RestartPolicyNameEnum::ON_FAILURE));
-        assert_eq!(p.maximum_retry_count, Some(3));
-        assert_eq!(
-            restart_policy("unless-stopped").unwrap().name,
-            Some(RestartPolicyNameEnum::UNLESS_STOPPED)
-        );
-        assert_eq!(
-            restart_policy("no").unwrap().name,
-            Some(RestartPolicyNameEnum::NO)
-        );
-        assert!(restart_policy("sometimes").is_err());
-        assert!(restart_policy("always:2").is_err());
-        assert!(restart_policy("on-failure:x").is_err());
-    }
-
-    #[test]
-    fn create_body_maps_the_spec() {
-        let spec = ContainerSpec {
-            name: "p-web-1".into(),
-            image: "img".into(),
-            port_bindings: vec![
-                ("80".into(), None, Some("8080".into())),
-                ("80/tcp".into(), Some("127.0.0.1".into()), Some("".into())),
-            ],
-            exposed_ports: vec!["9000/udp".into()],
-            mounts: vec![
-                MountSpec {
-                    kind: "volume".into(),
-                    source: Some("p_data".into()),
-                    target: "/data".into(),
-                    read_only: true,
-                },
-                MountSpec {
-                    kind: "bind".into(),
-                    source: Some("/srv/app".into()),
-                    target: "/app".into(),
-                    read_only: false,
-                },
-            ],
-            networks: vec![
-                ("p_default".into(), vec!["web".into()]),
-                ("other".into(), vec![]),
-            ],
-            tmpfs: vec!["/run:size=1m".into(), "/tmp".into()],
-            healthcheck: Some(HealthSpec {
-                test: vec!["CMD".into(), "true".into()],
-                interval_ns: Some(1_000_000_000),
-                ..Default::default()
-            }),
-            restart: Some("always".into()),
-            ..Default::default()
-        };
-        let body = create_body(&spec).unwrap();
-        let host = body.host_config.unwrap();
-        let bindings = host.port_bindings.unwrap();
-        let web = bindings["80/tcp"].as_ref().unwrap();
-        assert_eq!(web.len(), 2);
-        assert_eq!(web[0].host_port.as_deref(), Some("8080"));
-        assert_eq!(web[1].host_ip.as_deref(), Some("127.0.0.1"));
-        assert_eq!(web[1].host_port, None);
-        assert_eq!(
-            body.exposed_ports.unwrap(),
-            vec!["80/tcp".to_string(), "9000/udp".to_string()]
-        );
-        assert_eq!(host.network_mode.as_deref(), Some("p_default"));
-        let endpoints = body.networking_config.unwrap().endpoints_config.unwrap();
-        assert_eq!(endpoints.len(), 1);
-        assert_eq!(
-            endpoints["p_default"].aliases,
-            Some(vec!["web".to_string()])
-        );
-        let mounts = host.mounts.unwrap();
-        assert_eq!(mounts.len(), 1);
-        assert_eq!(mounts[0].typ, Some(MountType::VOLUME));
-        assert_eq!(host.binds, Some(vec!["/srv/app:/app:rw".to_string()]));
-        assert_eq!(mounts[0].read_only, Some(true));
-        let tmpfs = host.tmpfs.unwrap();
-        assert_eq!(tmpfs["/run"], "size=1m");
-        assert_eq!(tmpfs["/tmp"], "");
-        assert_eq!(body.healthcheck.unwrap().interval, Some(1_000_000_000));
-        assert_eq!(
-            host.restart_policy.unwrap().name,
-            Some(RestartPolicyNameEnum::ALWAYS)
-        );
-    }
-
-    #[test]
-    fn unknown_mount_kinds_are_refused() {
-        let spec = ContainerSpec {
-            mounts: vec![MountSpec {
-                kind: "npipe".into(),
-                target: "/x".into(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        assert!(create_body(&spec).is_err());
-    }
 
     #[test]
     fn pull_status_keeps_steps_and_drops_byte_counts() {

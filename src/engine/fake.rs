@@ -39,6 +39,8 @@ struct World {
 
 pub struct Fake {
     world: Mutex<World>,
+    /// The API version the fake claims to speak (default 1.41, Docker Engine 20.10).
+    pub api: Mutex<ApiVersion>,
     scripts: Mutex<HashMap<String, Script>>,
     events: broadcast::Sender<Event>,
     /// "create p-api-1", "start p-api-1", "build p-api", ... in call order.
@@ -49,6 +51,7 @@ impl Default for Fake {
     fn default() -> Self {
         Fake {
             world: Mutex::default(),
+            api: Mutex::new(ApiVersion(1, 41)),
             scripts: Mutex::default(),
             events: broadcast::channel(1024).0,
             calls: Mutex::default(),
@@ -69,6 +72,16 @@ impl Fake {
     /// Adds an image as if pulled or built earlier.
     pub fn add_image(&self, reference: &str, info: ImageInfo) {
         lock(&self.world).images.insert(reference.to_string(), info);
+    }
+
+    /// Adds a network as if someone else created it.
+    pub fn add_network(&self, network: NetworkSummary) {
+        lock(&self.world).networks.push(network);
+    }
+
+    /// Adds a volume as if someone else created it.
+    pub fn add_volume(&self, volume: VolumeSummary) {
+        lock(&self.world).volumes.push(volume);
     }
 
     /// Makes `reference` pullable.
@@ -107,6 +120,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine for Fake {
+    fn api_version(&self) -> ApiVersion {
+        *lock(&self.api)
+    }
+
     async fn snapshot(&self, project: &str) -> Result<Snapshot> {
         let w = lock(&self.world);
         let mine = |l: &BTreeMap<String, String>| {
@@ -153,7 +170,6 @@ impl Engine for Fake {
             ImageInfo {
                 id: id.clone(),
                 labels: req.labels.clone(),
-                healthcheck: None,
                 repo_tags: vec![req.tag],
                 ..Default::default()
             },
@@ -220,19 +236,22 @@ impl Engine for Fake {
         Ok(())
     }
 
-    async fn create_network(
-        &self,
-        name: &str,
-        _driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> Result<String> {
-        self.record(format!("network create {name}"));
+    async fn create_network(&self, spec: &NetworkSpec) -> Result<String> {
+        if let Some(n) = self.inspect_network(&spec.name).await? {
+            return Ok(n.id);
+        }
+        self.record(format!("network create {}", spec.name));
         lock(&self.world).networks.push(NetworkSummary {
-            id: name.to_string(),
-            name: name.to_string(),
-            labels,
+            id: spec.name.clone(),
+            name: spec.name.clone(),
+            labels: spec.labels.clone(),
         });
-        Ok(name.to_string())
+        Ok(spec.name.clone())
+    }
+
+    async fn inspect_network(&self, name: &str) -> Result<Option<NetworkSummary>> {
+        let w = lock(&self.world);
+        Ok(w.networks.iter().find(|n| n.name == name).cloned())
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
@@ -241,18 +260,21 @@ impl Engine for Fake {
         Ok(())
     }
 
-    async fn create_volume(
-        &self,
-        name: &str,
-        _driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> Result<()> {
-        self.record(format!("volume create {name}"));
+    async fn create_volume(&self, spec: &VolumeSpec) -> Result<()> {
+        if self.inspect_volume(&spec.name).await?.is_some() {
+            return Ok(());
+        }
+        self.record(format!("volume create {}", spec.name));
         lock(&self.world).volumes.push(VolumeSummary {
-            name: name.to_string(),
-            labels,
+            name: spec.name.clone(),
+            labels: spec.labels.clone(),
         });
         Ok(())
+    }
+
+    async fn inspect_volume(&self, name: &str) -> Result<Option<VolumeSummary>> {
+        let w = lock(&self.world);
+        Ok(w.volumes.iter().find(|v| v.name == name).cloned())
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
@@ -261,61 +283,93 @@ impl Engine for Fake {
         Ok(())
     }
 
-    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<Created> {
         self.record(format!("create {}", spec.name));
-        let mut w = lock(&self.world);
-        if w.containers.iter().any(|c| c.summary.name == spec.name) {
-            return Err(EngineError::Api(format!(
-                "Conflict. The container name \"/{}\" is already in use",
-                spec.name
-            )));
-        }
-        w.next_id += 1;
-        let id = format!("c{}", w.next_id);
-        let image_id = w
-            .images
-            .get(&spec.image)
-            .map(|i| i.id.clone())
-            .unwrap_or_default();
-        let image_hc = w
-            .images
-            .get(&spec.image)
-            .and_then(|i| i.healthcheck.clone());
-        let has_hc = match &spec.healthcheck {
-            Some(h) if h.test.first().map(String::as_str) == Some("NONE") => false,
-            Some(h) if !h.test.is_empty() => true,
-            _ => image_hc.is_some_and(|t| t.first().map(String::as_str) != Some("NONE")),
+        let id = {
+            let mut w = lock(&self.world);
+            if w.containers.iter().any(|c| c.summary.name == spec.name) {
+                return Err(EngineError::Api(format!(
+                    "Conflict. The container name \"/{}\" is already in use",
+                    spec.name
+                )));
+            }
+            w.next_id += 1;
+            let id = format!("c{}", w.next_id);
+            let image = w.images.get(&spec.image);
+            let image_id = image.map(|i| i.id.clone()).unwrap_or_default();
+            let image_hc = image.and_then(|i| i.healthcheck.clone());
+            let has_hc = match &spec.healthcheck {
+                Some(h) if h.test.first().map(String::as_str) == Some("NONE") => false,
+                Some(h) if !h.test.is_empty() => true,
+                _ => image_hc.is_some_and(|t| t.first().map(String::as_str) != Some("NONE")),
+            };
+            let mounts = spec
+                .mounts
+                .iter()
+                .filter(|m| m.kind != "tmpfs")
+                .map(|m| {
+                    let generated = || format!("anon-{}-{}", id, m.target.trim_start_matches('/'));
+                    MountPoint {
+                        kind: m.kind.clone(),
+                        name: match m.kind.as_str() {
+                            "volume" => m.source.clone().unwrap_or_else(generated),
+                            _ => String::new(),
+                        },
+                        source: m.source.clone().unwrap_or_default(),
+                        destination: m.target.clone(),
+                        rw: !m.read_only,
+                        driver: match m.kind.as_str() {
+                            "volume" => "local".to_string(),
+                            _ => String::new(),
+                        },
+                    }
+                })
+                .collect();
+            w.containers.push(FakeContainer {
+                summary: ContainerSummary {
+                    id: id.clone(),
+                    name: spec.name.clone(),
+                    image: spec.image.clone(),
+                    image_id,
+                    labels: spec.labels.clone(),
+                    state: "created".into(),
+                    status: "Created".into(),
+                    mounts,
+                    ..Default::default()
+                },
+                spec: spec.clone(),
+                state: ContainerState {
+                    id: id.clone(),
+                    name: spec.name.clone(),
+                    status: "created".into(),
+                    has_healthcheck: has_hc,
+                    mounted_volumes: spec
+                        .mounts
+                        .iter()
+                        .filter(|m| m.kind == "volume" && !m.legacy)
+                        .filter_map(|m| m.source.clone())
+                        .collect(),
+                    ..Default::default()
+                },
+            });
+            id
         };
-        w.containers.push(FakeContainer {
-            summary: ContainerSummary {
-                id: id.clone(),
-                name: spec.name.clone(),
-                image: spec.image.clone(),
-                image_id,
-                labels: spec.labels.clone(),
-                state: "created".into(),
-                status: "Created".into(),
-                ..Default::default()
-            },
-            spec: spec.clone(),
-            state: ContainerState {
-                id: id.clone(),
-                name: spec.name.clone(),
-                status: "created".into(),
-                has_healthcheck: has_hc,
-                ..Default::default()
-            },
-        });
-        Ok(id)
+        if spec.network_mode.is_none() {
+            for endpoint in spec.networks.iter().skip(1) {
+                self.connect_network(&spec.name, endpoint).await?;
+            }
+        }
+        for file in &spec.files {
+            self.record(format!("copy {} {}", spec.name, file.path));
+        }
+        Ok(Created {
+            id,
+            warnings: Vec::new(),
+        })
     }
 
-    async fn connect_network(
-        &self,
-        container: &str,
-        network: &str,
-        _aliases: &[String],
-    ) -> Result<()> {
-        self.record(format!("connect {container} {network}"));
+    async fn connect_network(&self, container: &str, endpoint: &EndpointSpec) -> Result<()> {
+        self.record(format!("connect {container} {}", endpoint.network));
         Ok(())
     }
 
@@ -390,19 +444,22 @@ impl Engine for Fake {
         Ok(())
     }
 
-    async fn remove_container(&self, id: &str, _force: bool, _volumes: bool) -> Result<()> {
+    async fn remove_container(&self, id: &str, _force: bool, volumes: bool) -> Result<()> {
         let mut w = lock(&self.world);
         let name = Self::find(&mut w, id)?.summary.name.clone();
         w.containers.retain(|c| c.summary.name != name);
         drop(w);
-        self.record(format!("rm {name}"));
+        self.record(format!("rm{} {name}", if volumes { " -v" } else { "" }));
         Ok(())
     }
 
     async fn rename_container(&self, id: &str, name: &str) -> Result<()> {
         let mut w = lock(&self.world);
         let c = Self::find(&mut w, id)?;
-        c.summary.name = name.to_string();
+        let old = std::mem::replace(&mut c.summary.name, name.to_string());
+        c.state.name = name.to_string();
+        drop(w);
+        self.record(format!("rename {old} {name}"));
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! observations. `docker` implements it with bollard (the only bollard user in mls); `fake` is an
 //! in-memory engine for fast executor tests.
 
+mod body;
 pub mod docker;
 pub mod fake;
 
@@ -19,7 +20,7 @@ pub enum EngineError {
     Unreachable { host: String, reason: String },
     #[error("{0} not found")]
     NotFound(String),
-    #[error("build of {service} failed at step {step}: {message}")]
+    #[error("build of {service} failed{}: {message}", at_step(step))]
     Build {
         service: String,
         step: String,
@@ -33,6 +34,25 @@ pub enum EngineError {
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// " at step X", or nothing when the build failed before any step ("?").
+fn at_step(step: &str) -> String {
+    if step.is_empty() || step == "?" {
+        String::new()
+    } else {
+        format!(" at step {step}")
+    }
+}
+
+/// An Engine API version, e.g. 1.41 for Docker Engine 20.10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ApiVersion(pub u32, pub u32);
+
+impl std::fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
 
 /// Labels Docker Compose puts on what it creates; mls uses the same so both tools see one stack.
 pub mod labels {
@@ -73,10 +93,21 @@ pub struct ContainerSummary {
     pub created: i64,
     pub ports: Vec<PublishedPort>,
     pub networks: Vec<String>,
-    /// Each mount's volume name, or its source path for a bind mount, in the engine's order.
-    pub mounts: Vec<String>,
-    /// How many of the mounts are volumes of the "local" driver.
-    pub local_volumes: usize,
+    pub mounts: Vec<MountPoint>,
+}
+
+/// One mount of an existing container, as the engine lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MountPoint {
+    /// "volume", "bind", "tmpfs", ...
+    pub kind: String,
+    /// The volume's name (volumes only; anonymous volumes have a generated one).
+    pub name: String,
+    pub source: String,
+    pub destination: String,
+    pub rw: bool,
+    /// The volume driver ("local", ...); empty for binds and tmpfs.
+    pub driver: String,
 }
 
 impl ContainerSummary {
@@ -146,6 +177,8 @@ pub struct ImageInfo {
     pub platform: String,
     /// RFC 3339: when the image was last tagged, else when it was created.
     pub last_tag_time: String,
+    /// The image's `VOLUME` paths.
+    pub volumes: Vec<String>,
 }
 
 /// Full state of one container (inspect), used when a wait needs to explain a failure.
@@ -162,6 +195,9 @@ pub struct ContainerState {
     /// None when the container has no healthcheck.
     pub health: Option<Health>,
     pub has_healthcheck: bool,
+    /// Volumes the container was created with by name through typed mounts (not those of
+    /// `volumes_from`, not the engine's own anonymous ones).
+    pub mounted_volumes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -178,11 +214,14 @@ pub struct HealthProbe {
     pub output: String,
 }
 
-/// Everything needed to create a container; the executor fills it from the plan.
+/// Everything needed to create a container; the executor fills it from the plan. Field names
+/// follow the Engine API's `Config` / `HostConfig` / `NetworkingConfig`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerSpec {
     pub name: String,
     pub image: String,
+    /// "os/arch[/variant]" to create the container for (query parameter of the create call).
+    pub platform: Option<String>,
     pub command: Option<Vec<String>>,
     pub entrypoint: Option<Vec<String>>,
     pub env: Vec<String>,
@@ -190,6 +229,9 @@ pub struct ContainerSpec {
     pub user: Option<String>,
     pub working_dir: Option<String>,
     pub hostname: Option<String>,
+    pub domainname: Option<String>,
+    /// The container's MAC address on its primary network.
+    pub mac_address: Option<String>,
     pub tty: bool,
     pub stdin_open: bool,
     /// Engine healthcheck: test + durations in nanoseconds; `Some` with test ["NONE"] disables.
@@ -200,8 +242,17 @@ pub struct ContainerSpec {
     /// Bind strings and typed mounts are both expressed as mounts.
     pub mounts: Vec<MountSpec>,
     pub restart: Option<String>,
-    /// First network joined at create time with its aliases; the rest are connected before start.
-    pub networks: Vec<(String, Vec<String>)>,
+    /// "host", "none", "bridge", "container:<id>", ...: set when the service has a
+    /// `network_mode`; otherwise the first of `networks` is the container's network mode.
+    pub network_mode: Option<String>,
+    /// `network_mode: disabled`.
+    pub network_disabled: bool,
+    /// The first endpoint is joined at create time; the others are connected before start.
+    pub networks: Vec<EndpointSpec>,
+    /// "container[:ro|:rw]" entries (ids or names).
+    pub volumes_from: Vec<String>,
+    /// "container:alias" entries.
+    pub links: Vec<String>,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<i64>,
     pub init: Option<bool>,
@@ -209,9 +260,182 @@ pub struct ContainerSpec {
     pub read_only: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub security_opt: Vec<String>,
+    /// `security_opt: [systempaths=unconfined]`: no masked or read-only paths.
+    pub unconfined_paths: bool,
     pub extra_hosts: Vec<String>,
     pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_opt: Vec<String>,
     pub tmpfs: Vec<String>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    pub userns_mode: Option<String>,
+    /// Cgroup namespace mode: "host" or "private".
+    pub cgroupns: Option<String>,
+    pub isolation: Option<String>,
+    pub runtime: Option<String>,
+    pub group_add: Vec<String>,
+    pub oom_score_adj: Option<i64>,
+    pub shm_size: Option<i64>,
+    pub sysctls: BTreeMap<String, String>,
+    pub storage_opt: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub volume_driver: Option<String>,
+    pub log: Option<LogSpec>,
+    pub resources: Resources,
+    /// Files written into the container once it is created, before it starts (secrets and
+    /// configs whose content is inline or comes from the environment).
+    pub files: Vec<FileSpec>,
+}
+
+/// One network a container joins.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndpointSpec {
+    pub network: String,
+    pub aliases: Vec<String>,
+    pub ipv4_address: Option<String>,
+    pub ipv6_address: Option<String>,
+    pub link_local_ips: Vec<String>,
+    pub mac_address: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub links: Vec<String>,
+    pub gw_priority: Option<i64>,
+}
+
+impl EndpointSpec {
+    /// An endpoint on `network` with these aliases and nothing else.
+    pub fn new(network: &str, aliases: &[&str]) -> EndpointSpec {
+        EndpointSpec {
+            network: network.to_string(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The logging driver and its options.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogSpec {
+    pub driver: Option<String>,
+    pub options: BTreeMap<String, String>,
+}
+
+/// The `HostConfig` resource fields (limits, devices, ulimits).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    pub cgroup_parent: Option<String>,
+    pub memory: Option<i64>,
+    pub memory_swap: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub memory_swappiness: Option<i64>,
+    pub oom_kill_disable: Option<bool>,
+    pub nano_cpus: Option<i64>,
+    pub cpu_shares: Option<i64>,
+    pub cpu_period: Option<i64>,
+    pub cpu_quota: Option<i64>,
+    pub cpu_realtime_period: Option<i64>,
+    pub cpu_realtime_runtime: Option<i64>,
+    pub cpu_count: Option<i64>,
+    pub cpu_percent: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub pids_limit: Option<i64>,
+    pub blkio_weight: Option<u16>,
+    /// (device path, weight).
+    pub blkio_weight_device: Vec<(String, u16)>,
+    /// (device path, rate) for each throttle.
+    pub blkio_device_read_bps: Vec<(String, i64)>,
+    pub blkio_device_write_bps: Vec<(String, i64)>,
+    pub blkio_device_read_iops: Vec<(String, i64)>,
+    pub blkio_device_write_iops: Vec<(String, i64)>,
+    pub devices: Vec<DeviceSpec>,
+    pub device_requests: Vec<DeviceRequestSpec>,
+    pub device_cgroup_rules: Vec<String>,
+    pub ulimits: Vec<UlimitSpec>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceSpec {
+    pub path_on_host: String,
+    pub path_in_container: String,
+    pub cgroup_permissions: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceRequestSpec {
+    pub driver: Option<String>,
+    /// -1 means all.
+    pub count: Option<i64>,
+    pub device_ids: Vec<String>,
+    pub capabilities: Vec<Vec<String>>,
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UlimitSpec {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// A file written into a container (extracted from a tar at `/`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileSpec {
+    /// Absolute path inside the container.
+    pub path: String,
+    pub content: Vec<u8>,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    /// Ask the engine to own the file by the container's user (Compose does when uid or gid
+    /// is given).
+    pub copy_uid_gid: bool,
+}
+
+/// What the engine answered to a container creation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Created {
+    pub id: String,
+    /// The engine's warnings (e.g. a limit the kernel cannot enforce).
+    pub warnings: Vec<String>,
+}
+
+/// Everything needed to create a network.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkSpec {
+    pub name: String,
+    pub driver: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub internal: bool,
+    pub attachable: bool,
+    pub enable_ipv6: Option<bool>,
+    pub ipam: Option<IpamSpec>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpamSpec {
+    pub driver: Option<String>,
+    pub config: Vec<IpamPool>,
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpamPool {
+    pub subnet: Option<String>,
+    pub ip_range: Option<String>,
+    pub gateway: Option<String>,
+    pub aux_addresses: BTreeMap<String, String>,
+}
+
+/// Everything needed to create a volume.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeSpec {
+    pub name: String,
+    pub driver: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -232,6 +456,21 @@ pub struct MountSpec {
     pub source: Option<String>,
     pub target: String,
     pub read_only: bool,
+    /// Sent as a `Binds` string ("src:dst:mode"), as Compose does for plain binds and named
+    /// volumes: for a bind, the engine then creates a missing host directory. Otherwise a
+    /// typed `Mount`, which refuses a missing bind source.
+    pub legacy: bool,
+    /// Bind: "z" or "Z" (only with `legacy`).
+    pub selinux: Option<String>,
+    /// Bind: "private", "rshared", ...
+    pub propagation: Option<String>,
+    /// Volume: do not copy the image's content into a new volume.
+    pub no_copy: bool,
+    /// Volume: mount this sub-directory of the volume.
+    pub subpath: Option<String>,
+    pub tmpfs_size: Option<i64>,
+    pub tmpfs_mode: Option<u32>,
+    pub consistency: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -350,6 +589,8 @@ fn references_split_like_docker() {
 /// The engine as mls needs it. Async methods return `Send` futures so the executor can run them
 /// concurrently on a multi-threaded runtime.
 pub trait Engine: Send + Sync + 'static {
+    /// The API version spoken with the engine (negotiated at connect time).
+    fn api_version(&self) -> ApiVersion;
     /// Everything labelled with `project` (containers incl. stopped, networks, volumes), one list
     /// call each.
     fn snapshot(&self, project: &str) -> impl Future<Output = Result<Snapshot>> + Send;
@@ -386,29 +627,35 @@ pub trait Engine: Send + Sync + 'static {
         dest: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    fn create_network(
+    /// Creates a network; an existing network of that name is returned as it is.
+    fn create_network(&self, spec: &NetworkSpec) -> impl Future<Output = Result<String>> + Send;
+    /// The network of exactly this name, if any (labelled or not).
+    fn inspect_network(
         &self,
         name: &str,
-        driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<String>> + Send;
+    ) -> impl Future<Output = Result<Option<NetworkSummary>>> + Send;
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
-    fn create_volume(
+    /// Creates a volume; the engine returns an existing one of that name and driver as it is.
+    fn create_volume(&self, spec: &VolumeSpec) -> impl Future<Output = Result<()>> + Send;
+    /// The volume of exactly this name, if any (labelled or not).
+    fn inspect_volume(
         &self,
         name: &str,
-        driver: Option<&str>,
-        labels: BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<Option<VolumeSummary>>> + Send;
     fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
-    fn create_container(&self, spec: &ContainerSpec)
-        -> impl Future<Output = Result<String>> + Send;
-    /// Connects an existing container to a further network with aliases.
+    /// Creates a container attached to every network of the spec (the first at create time,
+    /// the others connected right after, as on engines before API 1.44) and writes the spec's
+    /// files into it. It is not started.
+    fn create_container(
+        &self,
+        spec: &ContainerSpec,
+    ) -> impl Future<Output = Result<Created>> + Send;
+    /// Connects an existing container to a further network.
     fn connect_network(
         &self,
         container: &str,
-        network: &str,
-        aliases: &[String],
+        endpoint: &EndpointSpec,
     ) -> impl Future<Output = Result<()>> + Send;
     fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn stop_container(

@@ -4,14 +4,17 @@
 //! `images` decides which services to build; after the builds, `converge` decides per container
 //! whether to keep, start, create or recreate it. Neither calls the engine.
 
+mod files;
 pub mod fingerprint;
 mod hash;
+pub mod resources;
+mod runtime;
 pub mod spec;
 
 pub use hash::config_hash;
 
 use crate::compose::{Project, Service};
-use crate::engine::{labels, ContainerSummary, ImageInfo, Snapshot};
+use crate::engine::{labels, ContainerSummary, ImageInfo, MountPoint, Snapshot};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -149,8 +152,22 @@ pub enum ContainerOp {
     Recreate {
         id: String,
         reason: String,
+        /// The replaced container's mounts: its anonymous volumes carry over.
+        mounts: Vec<MountPoint>,
     },
 }
+
+/// An existing container of a service, as others refer to it (`network_mode: service:x`,
+/// `volumes_from`, `links`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub number: u32,
+    pub name: String,
+    pub id: String,
+}
+
+/// Containers by service, lowest number first.
+pub type Peers = BTreeMap<String, Vec<Peer>>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerStep {
@@ -170,12 +187,21 @@ pub struct Plan {
     /// (key in the compose file, engine name) of networks to create.
     pub networks: Vec<(String, String)>,
     pub volumes: Vec<(String, String)>,
+    /// Engine names of the `external` networks and volumes the services use: they must exist.
+    pub external_networks: Vec<String>,
+    pub external_volumes: Vec<String>,
+    /// The first (lowest-numbered) container of each service that runs any.
     pub containers: BTreeMap<String, ContainerStep>,
+    /// The further containers of services that run more than one (`scale`,
+    /// `deploy.replicas`), by service then number.
+    pub replicas: Vec<ContainerStep>,
     /// Surplus replicas of a service (scale went down, or duplicates): (name, id).
     pub remove: Vec<(String, String)>,
     /// Containers of services no longer in the project: (name, id).
     pub orphans: Vec<(String, String)>,
     pub remove_orphans: bool,
+    /// The project's containers that stay (kept, started or replaced in place), by service.
+    pub peers: Peers,
 }
 
 /// Options of `converge`.
@@ -184,6 +210,8 @@ pub struct Options {
     pub force_recreate: bool,
     pub no_recreate: bool,
     pub remove_orphans: bool,
+    /// `--scale service=n`: overrides the service's `scale` / `deploy.replicas`.
+    pub scale: BTreeMap<String, u32>,
 }
 
 /// Decides, for each selected service, what to do with its container, and which networks and
@@ -216,16 +244,22 @@ pub fn converge(
         }
     }
     for (key, net) in &project.networks {
-        if used_networks.contains(key)
-            && !net.external
-            && !have_networks.contains(net.name.as_str())
-        {
+        if !used_networks.contains(key) {
+            continue;
+        }
+        if net.external {
+            plan.external_networks.push(net.name.clone());
+        } else if !have_networks.contains(net.name.as_str()) {
             plan.networks.push((key.clone(), net.name.clone()));
         }
     }
     for (key, vol) in &project.volumes {
-        if used_volumes.contains(key) && !vol.external && !have_volumes.contains(vol.name.as_str())
-        {
+        if !used_volumes.contains(key) {
+            continue;
+        }
+        if vol.external {
+            plan.external_volumes.push(vol.name.clone());
+        } else if !have_volumes.contains(vol.name.as_str()) {
             plan.volumes.push((key.clone(), vol.name.clone()));
         }
     }
@@ -239,57 +273,118 @@ pub fn converge(
         }
     }
 
+    for (name, existing) in &by_service {
+        if !services.contains(*name) {
+            plan.peers.insert(name.to_string(), peers(existing));
+        }
+    }
     for name in services {
         let service = &project.services[name];
+        let scale = match opts.scale.get(name) {
+            Some(n) => *n,
+            None => runtime::Runtime::of(service)?.scale()?,
+        };
+        if scale > 1 {
+            if let Some(fixed) = &service.container_name {
+                return Err(format!(
+                    "WARNING: The \"{name}\" service is using the custom container name \"{fixed}\". Docker requires each container to have a unique name. Remove the custom name to scale the service"
+                ));
+            }
+        }
         let image = image_ref(project, service);
         let image_id = image_ids.get(&image).cloned().unwrap_or_default();
         let hash = config_hash(project, name);
+        let reason = |c: &ContainerSummary| {
+            if opts.no_recreate {
+                None
+            } else if opts.force_recreate {
+                Some("forced".to_string())
+            } else if c.label(labels::CONFIG_HASH) != Some(hash.as_str()) {
+                Some("configuration changed".to_string())
+            } else if !image_id.is_empty() && c.image_id != image_id {
+                Some("image changed".to_string())
+            } else {
+                None
+            }
+        };
         let mut existing = by_service.remove(name.as_str()).unwrap_or_default();
-        existing.sort_by_key(|c| number_of(c));
-        let current = existing.first().copied();
-        for extra in existing.iter().skip(1) {
+        // Like Compose: up-to-date containers first, lowest numbers first; what is over the
+        // scale goes, obsolete containers before up-to-date ones.
+        existing.sort_by_key(|c| (reason(c).is_some(), number_of(c)));
+        let next = existing.iter().map(|c| number_of(c)).max().unwrap_or(0) + 1;
+        let keep = existing.len().min(scale as usize);
+        for extra in &existing[keep..] {
             plan.remove.push((extra.name.clone(), extra.id.clone()));
         }
-        let op = match current {
-            None => ContainerOp::Create,
-            Some(c) => {
-                let reason = if opts.no_recreate {
-                    None
-                } else if opts.force_recreate {
-                    Some("forced".to_string())
-                } else if c.label(labels::CONFIG_HASH) != Some(hash.as_str()) {
-                    Some("configuration changed".to_string())
-                } else if !image_id.is_empty() && c.image_id != image_id {
-                    Some("image changed".to_string())
-                } else {
-                    None
-                };
-                match reason {
+        let kept = &existing[..keep];
+        plan.peers.insert(name.clone(), peers(kept));
+        let step = |number: u32, name: String, op: ContainerOp| ContainerStep {
+            service: service.name.clone(),
+            name,
+            number,
+            op,
+            config_hash: hash.clone(),
+            image: image.clone(),
+            image_id: image_id.clone(),
+        };
+        let mut steps: Vec<ContainerStep> = kept
+            .iter()
+            .map(|c| {
+                let op = match reason(c) {
                     Some(reason) => ContainerOp::Recreate {
                         id: c.id.clone(),
                         reason,
+                        mounts: c.mounts.clone(),
                     },
                     None if c.state == "running" => ContainerOp::Keep { id: c.id.clone() },
                     None => ContainerOp::Start { id: c.id.clone() },
-                }
-            }
-        };
-        let number = current.map_or(1, number_of);
-        plan.containers.insert(
-            name.clone(),
-            ContainerStep {
-                service: name.clone(),
-                name: current
-                    .map_or_else(|| container_name(project, service, 1), |c| c.name.clone()),
+                };
+                step(number_of(c), c.name.clone(), op)
+            })
+            .collect();
+        for number in (next..).take(scale as usize - keep) {
+            steps.push(step(
                 number,
-                op,
-                config_hash: hash,
-                image,
-                image_id,
-            },
-        );
+                container_name(project, service, number),
+                ContainerOp::Create,
+            ));
+        }
+        steps.sort_by_key(|s| s.number);
+        let mut steps = steps.into_iter();
+        if let Some(first) = steps.next() {
+            plan.containers.insert(name.clone(), first);
+        }
+        plan.replicas.extend(steps);
     }
     Ok(plan)
+}
+
+/// The project's (non one-off) containers in `snapshot` as peers, by service.
+pub fn snapshot_peers(snapshot: &Snapshot) -> Peers {
+    let mut by_service: BTreeMap<&str, Vec<&ContainerSummary>> = BTreeMap::new();
+    for c in snapshot.containers.iter().filter(|c| !c.is_oneoff()) {
+        if let Some(s) = c.service() {
+            by_service.entry(s).or_default().push(c);
+        }
+    }
+    by_service
+        .into_iter()
+        .map(|(s, list)| (s.to_string(), peers(&list)))
+        .collect()
+}
+
+/// The containers as peers, lowest number first.
+fn peers(containers: &[&ContainerSummary]) -> Vec<Peer> {
+    let mut out: Vec<Peer> = containers
+        .iter()
+        .map(|c| Peer {
+            number: number_of(c),
+            name: c.name.clone(),
+            id: c.id.clone(),
+        })
+        .collect();
+    out.sort_by_key(|p| p.number);
+    out
 }
 
 fn number_of(c: &ContainerSummary) -> u32 {
@@ -306,9 +401,18 @@ impl Plan {
             && self.remove.is_empty()
             && (self.orphans.is_empty() || !self.remove_orphans)
             && self
-                .containers
-                .values()
+                .steps()
                 .all(|c| matches!(c.op, ContainerOp::Keep { .. }))
+    }
+
+    /// Every container step: each service's first, then the further replicas.
+    pub fn steps(&self) -> impl Iterator<Item = &ContainerStep> {
+        self.containers.values().chain(&self.replicas)
+    }
+
+    /// The steps of one service, lowest number first.
+    pub fn steps_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a ContainerStep> {
+        self.steps().filter(move |s| s.service == service)
     }
 }
 
@@ -331,7 +435,9 @@ impl fmt::Display for Plan {
             };
             writeln!(f, "container {name}: {what} (orphan)")?;
         }
-        for step in self.containers.values() {
+        let mut steps: Vec<&ContainerStep> = self.steps().collect();
+        steps.sort_by(|a, b| (&a.service, a.number).cmp(&(&b.service, b.number)));
+        for step in steps {
             let what = match &step.op {
                 ContainerOp::Keep { .. } => "keep".to_string(),
                 ContainerOp::Start { .. } => "start".to_string(),

@@ -249,3 +249,89 @@ fn identical_build_configs_build_once_and_pull_policy_build_forces() {
         .unwrap()
         .is_empty());
 }
+
+/// Replica `n` of `service`, running and up to date unless `stale`.
+fn replica(p: &Project, service: &str, n: u32, stale: bool) -> ContainerSummary {
+    let mut c = container(p, service, "running", "sha256:w");
+    c.id = format!("id-{service}-{n}");
+    c.name = format!("p-{service}-{n}");
+    c.labels.insert(labels::NUMBER.into(), n.to_string());
+    if stale {
+        c.labels.insert(labels::CONFIG_HASH.into(), "old".into());
+    }
+    c
+}
+
+#[test]
+fn scale_adds_and_removes_replicas_like_compose() {
+    let mut p = project();
+    p.services["web"]
+        .extra
+        .insert("deploy".into(), json!({"replicas": 3}));
+    let web: BTreeSet<String> = ["web".to_string()].into();
+    let plan = converge(&p, &web, &Snapshot::default(), &ids(), &Options::default()).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "network p_default: create\ncontainer p-web-1: create\ncontainer p-web-2: create\ncontainer p-web-3: create\n"
+    );
+    assert_eq!(plan.steps_of("web").count(), 3);
+
+    // Down to 2: a stale container goes before up-to-date ones, then the highest number.
+    let snap = Snapshot {
+        containers: vec![
+            replica(&p, "web", 1, true),
+            replica(&p, "web", 2, false),
+            replica(&p, "web", 4, false),
+        ],
+        ..Snapshot::default()
+    };
+    let opts = Options {
+        scale: BTreeMap::from([("web".to_string(), 2)]),
+        ..Options::default()
+    };
+    let plan = converge(&p, &web, &snap, &ids(), &opts).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "network p_default: create\ncontainer p-web-1: remove (surplus)\ncontainer p-web-2: keep\ncontainer p-web-4: keep\n"
+    );
+    let peers: Vec<&str> = plan.peers["web"].iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(peers, ["p-web-2", "p-web-4"]);
+
+    // Up to 5: new numbers continue after the highest in use.
+    let opts = Options {
+        scale: BTreeMap::from([("web".to_string(), 5)]),
+        ..Options::default()
+    };
+    let plan = converge(&p, &web, &snap, &ids(), &opts).unwrap();
+    assert!(plan.to_string().ends_with(
+        "container p-web-1: recreate (configuration changed)\ncontainer p-web-2: keep\ncontainer p-web-4: keep\ncontainer p-web-5: create\ncontainer p-web-6: create\n"
+    ), "{plan}");
+
+    // Zero: every container goes.
+    let opts = Options {
+        scale: BTreeMap::from([("web".to_string(), 0)]),
+        ..Options::default()
+    };
+    let plan = converge(&p, &web, &snap, &ids(), &opts).unwrap();
+    assert_eq!(plan.remove.len(), 3);
+    assert!(plan.containers.is_empty());
+}
+
+#[test]
+fn a_fixed_container_name_cannot_scale() {
+    let mut p = project();
+    p.services["web"].container_name = Some("fixed".into());
+    p.services["web"].extra.insert("scale".into(), json!(2));
+    let err = converge(
+        &p,
+        &all(&p),
+        &Snapshot::default(),
+        &ids(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("is using the custom container name \"fixed\""),
+        "{err}"
+    );
+}

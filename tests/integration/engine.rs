@@ -4,8 +4,8 @@
 
 use futures_util::StreamExt;
 use mls::engine::{
-    labels, BuildRequest, ContainerSpec, Docker, Engine, EngineError, HealthSpec, LogChunk,
-    LogOptions, MountSpec,
+    labels, BuildRequest, ContainerSpec, Docker, EndpointSpec, Engine, EngineError, HealthSpec,
+    LogChunk, LogOptions, MountSpec, NetworkSpec, VolumeSpec,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -262,7 +262,7 @@ async fn wait_returns_a_non_zero_exit_code() {
         labels: project_labels(&project, &[]),
         ..Default::default()
     };
-    let id = docker.create_container(&spec).await.unwrap();
+    let id = docker.create_container(&spec).await.unwrap().id;
     docker.start_container(&id).await.unwrap();
     assert_eq!(docker.wait_container(&id).await.unwrap(), 7);
     // Following the logs of an exited container ends with its output.
@@ -296,7 +296,7 @@ async fn wait_returns_a_non_zero_exit_code() {
     let other = |image: &str, network: &str| ContainerSpec {
         name: unique("other"),
         image: image.into(),
-        networks: vec![(network.into(), vec![])],
+        networks: vec![EndpointSpec::new(network, &[])],
         labels: project_labels(&project, &[]),
         ..Default::default()
     };
@@ -311,7 +311,7 @@ async fn wait_returns_a_non_zero_exit_code() {
         .create_container(&other(BASE, &format!("{project}_nope")))
         .await
     {
-        Ok(id) => docker.start_container(&id).await.unwrap_err(),
+        Ok(created) => docker.start_container(&created.id).await.unwrap_err(),
         Err(e) => e,
     };
     assert!(
@@ -354,30 +354,58 @@ async fn container_lifecycle_against_the_engine() {
     let net_labels = project_labels(&project, &[(labels::NETWORK, "default")]);
 
     // Networks and volumes: labelled, and created idempotently.
-    let net_id = docker
-        .create_network(&network, None, net_labels.clone())
-        .await
-        .unwrap();
+    let net_spec = NetworkSpec {
+        name: network.clone(),
+        labels: net_labels.clone(),
+        ..Default::default()
+    };
+    let net_id = docker.create_network(&net_spec).await.unwrap();
+    assert_eq!(docker.create_network(&net_spec).await.unwrap(), net_id);
+    let found = docker.inspect_network(&network).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id.as_str(), &found.labels),
+        (net_id.as_str(), &net_labels)
+    );
     assert_eq!(
         docker
-            .create_network(&network, None, net_labels.clone())
+            .inspect_network(&format!("{project}_nope"))
             .await
             .unwrap(),
-        net_id
+        None
     );
     docker
-        .create_network(&backend, Some("bridge"), project_labels(&project, &[]))
+        .create_network(&NetworkSpec {
+            name: backend.clone(),
+            driver: Some("bridge".into()),
+            labels: project_labels(&project, &[]),
+            ..Default::default()
+        })
         .await
         .unwrap();
     let vol_labels = project_labels(&project, &[(labels::VOLUME, "data")]);
-    docker
-        .create_volume(&volume, None, vol_labels.clone())
-        .await
-        .unwrap();
-    docker
-        .create_volume(&volume, None, vol_labels.clone())
-        .await
-        .unwrap();
+    let vol_spec = VolumeSpec {
+        name: volume.clone(),
+        labels: vol_labels.clone(),
+        ..Default::default()
+    };
+    docker.create_volume(&vol_spec).await.unwrap();
+    docker.create_volume(&vol_spec).await.unwrap();
+    assert_eq!(
+        docker
+            .inspect_volume(&volume)
+            .await
+            .unwrap()
+            .unwrap()
+            .labels,
+        vol_labels
+    );
+    assert_eq!(
+        docker
+            .inspect_volume(&format!("{project}_nope"))
+            .await
+            .unwrap(),
+        None
+    );
 
     // Like Docker Compose, a bind of a missing host directory creates it.
     let host_dir = tempfile::tempdir().unwrap();
@@ -408,13 +436,15 @@ async fn container_lifecycle_against_the_engine() {
                 kind: "volume".into(),
                 source: Some(volume.clone()),
                 target: "/data".into(),
-                read_only: false,
+                ..Default::default()
             },
             MountSpec {
                 kind: "bind".into(),
                 source: Some(missing_dir.to_string_lossy().into_owned()),
                 target: "/host".into(),
                 read_only: true,
+                legacy: true,
+                ..Default::default()
             },
             MountSpec {
                 kind: "tmpfs".into(),
@@ -422,17 +452,17 @@ async fn container_lifecycle_against_the_engine() {
                 ..Default::default()
             },
         ],
-        networks: vec![(network.clone(), vec!["web".into(), "www".into()])],
+        networks: vec![
+            EndpointSpec::new(&network, &["web", "www"]),
+            EndpointSpec::new(&backend, &["api"]),
+        ],
         restart: Some("on-failure:2".into()),
         stop_timeout: Some(5),
         ..Default::default()
     };
     let mut events = docker.events(&project);
-    let id = docker.create_container(&spec).await.unwrap();
-    docker
-        .connect_network(&id, &backend, &["api".to_string()])
-        .await
-        .unwrap();
+    // The second network is connected by create, before start.
+    let id = docker.create_container(&spec).await.unwrap().id;
     docker.start_container(&id).await.unwrap();
     docker.start_container(&id).await.unwrap(); // already started is fine
 

@@ -7,5 +7,6 @@ mod context;
 mod demo;
 mod engine;
 mod registry;
+mod spec;
 mod support;
 mod watch;
