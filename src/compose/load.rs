@@ -128,6 +128,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         tree: escaped,
         warnings,
         all_profiles,
+        raw_model: !ctx.interpolate,
     })
 }
 
