@@ -85,8 +85,10 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("environment") {
         *v = key_value_map(v, true, &at("environment"))?;
     }
-    if let Some(v) = map.get_mut("labels") {
-        *v = key_value_map(v, false, &at("labels"))?;
+    for key in ["labels", "annotations"] {
+        if let Some(v) = map.get_mut(key) {
+            *v = key_value_map(v, false, &at(key))?;
+        }
     }
     if let Some(Value::String(s)) = map.get("extends") {
         let service = s.clone();
@@ -138,15 +140,18 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("depends_on") {
         *v = depends_on(v, &at("depends_on"))?;
     }
-    if let Some(Value::Array(items)) = map.get("networks") {
-        let mut nets = Map::new();
-        for item in items {
-            let n = item
-                .as_str()
-                .ok_or_else(|| format!("{} must be a list of strings", at("networks")))?;
-            nets.insert(n.to_string(), Value::Null);
+    // A list of networks or models is a map of names without settings.
+    for key in ["networks", "models"] {
+        if let Some(Value::Array(items)) = map.get(key) {
+            let mut names = Map::new();
+            for item in items {
+                let n = item
+                    .as_str()
+                    .ok_or_else(|| format!("{} must be a list of strings", at(key)))?;
+                names.insert(n.to_string(), Value::Null);
+            }
+            map.insert(key.into(), Value::Object(names));
         }
-        map.insert("networks".into(), Value::Object(nets));
     }
     if let Some(v) = map.get_mut("ports") {
         *v = ports(v, &at("ports"))?;
@@ -311,8 +316,6 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
                 }
             }
         }
-        deploy.entry("resources").or_insert_with(|| json!({}));
-        deploy.entry("placement").or_insert_with(|| json!({}));
         if let Some(Value::Object(res)) = deploy.get_mut("resources") {
             for part in ["limits", "reservations"] {
                 let Some(Value::Object(r)) = res.get_mut(part) else {
@@ -565,13 +568,9 @@ fn hosts_list(v: &Value, at: &str) -> Result<Value, String> {
     Ok(Value::Array(out.into_iter().map(Value::String).collect()))
 }
 
-/// The string form of a YAML scalar as compose writes it in key/value lists.
+/// The string form of a YAML scalar, as compose-go makes it (`fmt.Sprint`: `1.0` is "1").
 pub fn scalar_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+    super::gofmt::sprint(v)
 }
 
 /// `["K=V", "K"]` or `{K: V}` → `{K: "V"}`. A bare `K` maps to null when `null_for_bare`
@@ -946,67 +945,151 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
             };
             p.insert("published".into(), Value::String(published));
         }
-        p.insert("protocol".into(), Value::String(proto.to_string()));
+        p.insert("protocol".into(), Value::String(proto.to_lowercase()));
         out.push(Value::Object(p));
     }
     Ok(out)
 }
 
-fn is_path_like(s: &str) -> bool {
-    s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.contains('\\')
+/// A Windows drive prefix: one letter, then a colon (`c:`), which is no field separator.
+fn is_drive(letter: &[char], next: char) -> bool {
+    next == ':' && letter.len() == 1 && letter[0].is_alphabetic()
 }
 
-/// Parses a short volume spec (`[source:]target[:mode]`) into its long form.
+/// compose-go's test for a bind source: a relative, absolute, home, UNC or drive path.
+fn is_file_path(source: &str) -> bool {
+    let mut chars = source.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => false,
+        (Some('.' | '/' | '~'), _) => true,
+        (Some('\\'), Some('\\')) => true,
+        (Some(first), Some(second)) => is_drive(&[first], second),
+        (Some(_), None) => false,
+    }
+}
+
+/// Parses a short volume spec (`[source:]target[:options]`) into its long form, as
+/// compose-go's `ParseVolume` does: a colon after a lone letter is part of a Windows drive
+/// path (`v:/v` is one path), colons inside `${...}` separate nothing, and a spec of one or
+/// two characters is an anonymous volume.
 pub fn volume(spec: &str) -> Result<Value, String> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, target, mode) = match parts.as_slice() {
-        [t] => (None, *t, None),
-        [s, t] => (Some(*s), *t, None),
-        [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(format!("invalid volume specification: {spec:?}")),
-    };
-    if target.is_empty() {
-        return Err(format!("invalid volume specification: {spec:?}"));
+    if spec.is_empty() {
+        return Err("invalid empty volume spec".into());
     }
-    let mut m = Map::new();
-    let bind = source.is_some_and(is_path_like);
-    let kind = if bind { "bind" } else { "volume" };
-    m.insert("type".into(), Value::String(kind.into()));
-    if let Some(s) = source {
-        m.insert("source".into(), Value::String(s.into()));
+    if spec.len() <= 2 {
+        return Ok(json!({ "type": "volume", "target": spec }));
     }
-    m.insert("target".into(), Value::String(target.into()));
-    let opts: Vec<&str> = mode.map(|m| m.split(',').collect()).unwrap_or_default();
-    if opts.contains(&"ro") {
-        m.insert("read_only".into(), Value::Bool(true));
+    let mut parts = VolumeParts::default();
+    let chars: Vec<char> = spec.chars().collect();
+    let mut buffer: Vec<char> = Vec::new();
+    let mut depth = 0usize;
+    for i in 0..=chars.len() {
+        let c = chars.get(i).copied();
+        let separator = match c {
+            Some('$') if chars.get(i + 1) == Some(&'{') => {
+                depth += 1;
+                false
+            }
+            Some('}') if depth > 0 => {
+                depth -= 1;
+                false
+            }
+            Some(c) if is_drive(&buffer, c) => false,
+            None | Some(':') => depth == 0,
+            Some(_) => false,
+        };
+        if separator {
+            parts
+                .take(&buffer, c.is_none())
+                .map_err(|e| format!("invalid spec: {spec}: {e}"))?;
+            buffer.clear();
+        } else if let Some(c) = c {
+            buffer.push(c);
+        }
     }
-    if bind {
-        let mut b = Map::new();
-        for o in &opts {
-            match *o {
-                "z" | "Z" => {
-                    b.insert("selinux".into(), Value::String(o.to_string()));
-                }
-                "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                    b.insert("propagation".into(), Value::String(o.to_string()));
-                }
-                _ => {}
+    Ok(parts.into_value())
+}
+
+#[derive(Default)]
+struct VolumeParts {
+    source: String,
+    target: String,
+    read_only: bool,
+    bind: Option<Map<String, Value>>,
+    nocopy: bool,
+}
+
+impl VolumeParts {
+    /// One colon-separated section: source, then target, then options.
+    fn take(&mut self, buffer: &[char], last: bool) -> Result<(), String> {
+        let section: String = buffer.iter().collect();
+        if section.is_empty() {
+            return Err("empty section between colons".into());
+        }
+        if self.source.is_empty() && last {
+            self.target = section;
+        } else if self.source.is_empty() {
+            self.source = section;
+        } else if self.target.is_empty() {
+            self.target = section;
+        } else if !last {
+            return Err("too many colons".into());
+        } else {
+            for option in section.split(',') {
+                self.option(option);
             }
         }
-        b.insert("create_host_path".into(), Value::Bool(true));
-        m.insert("bind".into(), Value::Object(b));
-    } else {
-        let mut v = Map::new();
-        if opts.contains(&"nocopy") {
-            v.insert("nocopy".into(), Value::Bool(true));
-        }
-        // compose-go leaves `volume` out for two-character specs such as "/n" (its
-        // drive-letter check fires); `config` output shows that, so we do the same.
-        if spec.len() > 2 {
-            m.insert("volume".into(), Value::Object(v));
-        }
+        Ok(())
     }
-    Ok(Value::Object(m))
+
+    fn option(&mut self, option: &str) {
+        let key = match option {
+            "ro" | "rw" => {
+                self.read_only = option == "ro";
+                return;
+            }
+            "nocopy" => {
+                self.nocopy = true;
+                return;
+            }
+            "z" | "Z" => "selinux",
+            "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => "propagation",
+            // compose-go ignores options it does not know.
+            _ => return,
+        };
+        self.bind
+            .get_or_insert_with(Map::new)
+            .insert(key.into(), Value::String(option.into()));
+    }
+
+    fn into_value(self) -> Value {
+        let bind = is_file_path(&self.source);
+        let mut m = Map::new();
+        m.insert("type".into(), json!(if bind { "bind" } else { "volume" }));
+        if !self.source.is_empty() {
+            m.insert("source".into(), Value::String(self.source));
+        }
+        m.insert("target".into(), Value::String(self.target));
+        if self.read_only {
+            m.insert("read_only".into(), Value::Bool(true));
+        }
+        let mut bind_opts = self.bind;
+        if bind {
+            // Short syntax creates a missing host path, as docker-compose v1 did.
+            bind_opts
+                .get_or_insert_with(Map::new)
+                .insert("create_host_path".into(), Value::Bool(true));
+        }
+        if let Some(b) = bind_opts {
+            m.insert("bind".into(), Value::Object(b));
+        }
+        if self.nocopy {
+            m.insert("volume".into(), json!({ "nocopy": true }));
+        } else if !bind {
+            m.insert("volume".into(), json!({}));
+        }
+        m.into()
+    }
 }
 
 #[cfg(test)]
@@ -1113,6 +1196,20 @@ mod tests {
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
         assert_eq!(v("/n"), r#"{"type":"volume","target":"/n"}"#);
+        assert_eq!(
+            v("v:/v"),
+            r#"{"type":"volume","target":"v:/v","volume":{}}"#
+        );
+        assert_eq!(
+            v("c:/data:/data:ro"),
+            r#"{"type":"bind","source":"c:/data","target":"/data","read_only":true,"bind":{"create_host_path":true}}"#
+        );
+        assert_eq!(
+            v("named:/n:nocopy,z"),
+            r#"{"type":"volume","source":"named","target":"/n","bind":{"selinux":"z"},"volume":{"nocopy":true}}"#
+        );
+        assert!(volume("ab:/b:ro:x").is_err());
+        assert!(volume("ab::/b").is_err());
         assert_eq!(
             v("/anon"),
             r#"{"type":"volume","target":"/anon","volume":{}}"#
