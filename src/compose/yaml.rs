@@ -105,8 +105,13 @@ impl GoValue<'_> {
         if at < start || at + s.len() > start + self.text.len() {
             return false;
         }
-        let offset = at - start;
-        offset == 0 || !matches!(self.text.as_bytes()[offset - 1], b'"' | b'\'')
+        let before = &self.text[..at - start];
+        if before.ends_with(['"', '\'']) {
+            return false;
+        }
+        // An explicit tag (`!!str 123`) decides the type itself.
+        let token = before.trim_end().rsplit(char::is_whitespace).next();
+        !token.is_some_and(|t| t.starts_with('!'))
     }
 }
 
@@ -305,7 +310,7 @@ mod tests {
     #[test]
     fn plain_scalars_resolve_like_go_yaml() {
         let (tree, _) = parse(
-            "a: 0755\nb: '0755'\nc: 1_000\nd: \"1_000\"\ne: 08\nf: .inf\n0755: k\n",
+            "a: 0755\nb: '0755'\nc: 1_000\nd: \"1_000\"\ne: 08\nf: .inf\n0755: k\ng: !!str 0755\n",
             Path::new("c.yaml"),
         )
         .unwrap();
@@ -316,6 +321,7 @@ mod tests {
         assert_eq!(tree["e"], 8.0);
         assert_eq!(tree["f"], "+Inf");
         assert_eq!(tree["0755"], "k");
+        assert_eq!(tree["g"], "0755");
     }
 
     #[test]
