@@ -1,6 +1,7 @@
 //! What compose-go fills in after merging (its `SetDefaultValues` and `Normalize`): the
-//! default network, device request counts, implicit dependencies, replicas from `scale`,
-//! clean mount targets, engine-side resource names; plus dropping unused resources.
+//! default network, device request counts, secret targets, implicit dependencies, replicas
+//! from `scale`, clean mount targets, engine-side resource names; plus dropping unused
+//! resources.
 
 use super::paths::clean_target;
 use serde_json::{json, Map, Value};
@@ -18,6 +19,15 @@ pub(super) fn service_defaults(svc: &mut Value) {
     }
     implicit_dependencies(m);
     device_request_counts(m);
+    if let Some(Value::Array(secrets)) = m.get_mut("secrets") {
+        for secret in secrets.iter_mut().filter_map(Value::as_object_mut) {
+            if !secret.contains_key("target") {
+                let source = secret.get("source").map(super::gofmt::sprint);
+                let target = format!("/run/secrets/{}", source.unwrap_or_default());
+                secret.insert("target".into(), Value::String(target));
+            }
+        }
+    }
     // compose-go copies `scale` into `deploy.replicas` when there is a deploy section.
     if let (Some(scale), Some(Value::Object(deploy))) =
         (m.get("scale").cloned(), m.get_mut("deploy"))
