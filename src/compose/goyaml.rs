@@ -309,7 +309,15 @@ fn write_map(w: &mut String, entries: &[(String, Out)], indent: usize, inline_fi
         if i > 0 || !inline_first {
             pad(w, indent);
         }
-        w.push_str(&scalar(k, indent + 2, true));
+        if is_simple_key(k) {
+            w.push_str(&scalar(k, indent + 2, true));
+        } else {
+            // A multi-line or very long key is written as a complex key, `? key` then `: value`.
+            w.push_str("? ");
+            w.push_str(&scalar(k, indent + 2, false));
+            end_line(w);
+            pad(w, indent);
+        }
         w.push(':');
         match v {
             Out::Map(m) if !m.is_empty() => {
@@ -327,6 +335,11 @@ fn write_map(w: &mut String, entries: &[(String, Out)], indent: usize, inline_fi
             }
         }
     }
+}
+
+/// The emitter writes a key on one line with `:` only if it is short and has no line break.
+fn is_simple_key(k: &str) -> bool {
+    k.len() <= 128 && !Analysis::of(k).multiline
 }
 
 /// A block sequence with its dashes at column `indent`.
