@@ -297,6 +297,9 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     if map.get("gpus").and_then(Value::as_str) == Some("all") {
         map.insert("gpus".into(), json!([{ "count": -1 }]));
     }
+    if let Some(Value::Array(gpus)) = map.get_mut("gpus") {
+        device_counts(gpus);
+    }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         cast_int(deploy.get_mut("replicas"));
         if let Some(v) = deploy.get_mut("labels") {
@@ -327,20 +330,23 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
                     *v = bytes(v).map_err(|e| format!("deploy.resources.{part}.memory: {e}"))?;
                 }
                 if let Some(Value::Array(devs)) = r.get_mut("devices") {
-                    for dev in devs.iter_mut() {
-                        if let Some(c) = dev.get_mut("count") {
-                            if c.as_str() == Some("all") {
-                                *c = Value::from(-1);
-                            } else {
-                                cast_int(Some(c));
-                            }
-                        }
-                    }
+                    device_counts(devs);
                 }
             }
         }
     }
     Ok(())
+}
+
+/// A device request's `count`: a number, or `all` (any case) for -1.
+fn device_counts(devices: &mut [Value]) {
+    for c in devices.iter_mut().filter_map(|d| d.get_mut("count")) {
+        if c.as_str().is_some_and(|s| s.eq_ignore_ascii_case("all")) {
+            *c = Value::from(-1);
+        } else {
+            cast_int(Some(c));
+        }
+    }
 }
 
 fn cast_float(v: Option<&mut Value>) {

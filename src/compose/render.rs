@@ -1,6 +1,6 @@
-//! `config` output: the canonical tree as JSON (2-space indent, like
-//! `docker compose config --format json`) or YAML, plus the `--services`, `--volumes`,
-//! `--images` and `--profiles` listings.
+//! `config` output: the canonical tree marshalled as compose-go's types (`marshal`) and
+//! written as go-yaml or Go's JSON encoder would (`goyaml`, `gojson`), plus the
+//! `--services`, `--volumes`, `--images` and `--profiles` listings.
 
 use super::gojson::to_json;
 use super::goyaml::to_yaml;
