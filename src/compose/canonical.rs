@@ -715,40 +715,82 @@ pub fn shell_split(s: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Parses a Go duration ("1m30s", "500ms", "1.5h") into nanoseconds.
+/// Parses a duration as compose-go does (Go's `time.ParseDuration` plus `d` and `w` units,
+/// from go-str2duration) into nanoseconds: "1m30s", "-5s", "1.5h", "2d". `None` for
+/// anything Go rejects, including a value that overflows its 64-bit nanoseconds.
 pub fn parse_go_duration(s: &str) -> Option<i128> {
-    let s = s.trim();
-    if s == "0" {
+    const LIMIT: u128 = 1 << 63;
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
         return Some(0);
     }
-    if s.is_empty() {
+    if rest.is_empty() {
         return None;
     }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
+    let mut total: u128 = 0;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        if num_len == 0 {
+        let int_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let whole: u128 = if int_len == 0 {
+            0
+        } else {
+            rest[..int_len].parse().ok().filter(|v| *v < LIMIT)?
+        };
+        rest = &rest[int_len..];
+        // Go keeps at most the fraction digits that fit, and scales them by float.
+        let (mut frac, mut scale, mut frac_len) = (0u64, 1f64, 0);
+        if let Some(after) = rest.strip_prefix('.') {
+            frac_len = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            for d in after[..frac_len].bytes() {
+                if frac > (u64::MAX >> 1) / 10 {
+                    continue;
+                }
+                frac = frac * 10 + u64::from(d - b'0');
+                scale *= 10.0;
+            }
+            rest = &after[frac_len..];
+        }
+        if int_len == 0 && frac_len == 0 {
             return None;
         }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
         let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .find(|c: char| c == '.' || c.is_ascii_digit())
             .unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let unit: u128 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            "w" => 604_800_000_000_000,
             _ => return None,
         };
-        total += n * mult;
         rest = &rest[unit_len..];
+        if whole > LIMIT / unit {
+            return None;
+        }
+        let mut v = whole * unit;
+        if frac > 0 {
+            v += (frac as f64 * (unit as f64 / scale)) as u128;
+        }
+        total += v;
+        if v > LIMIT || total > LIMIT {
+            return None;
+        }
     }
-    Some(total.round() as i128)
+    if neg {
+        return Some(-(total as i128));
+    }
+    (total < LIMIT).then_some(total as i128)
 }
 
 /// Formats nanoseconds like Go's `time.Duration.String()`.
@@ -1120,6 +1162,18 @@ mod tests {
             assert_eq!(format_go_duration(ns), want, "input {input}");
         }
         assert_eq!(parse_go_duration("5x"), None);
+        let ns = |s: &str| parse_go_duration(s);
+        assert_eq!(ns("-5s"), Some(-5_000_000_000));
+        assert_eq!(format_go_duration(ns("-5s").unwrap()), "-5s");
+        assert_eq!(format_go_duration(ns("1d").unwrap()), "24h0m0s");
+        assert_eq!(format_go_duration(ns("1w2d").unwrap()), "216h0m0s");
+        assert_eq!(ns(".5s"), Some(500_000_000));
+        assert_eq!(ns("1.5µs"), Some(1_500));
+        assert_eq!(ns("1s "), None);
+        assert_eq!(ns("10"), None);
+        assert_eq!(ns("."), None);
+        assert_eq!(ns("9999999999h"), None);
+        assert_eq!(ns("2562047h"), Some(2562047 * 3_600_000_000_000));
     }
 
     #[test]
