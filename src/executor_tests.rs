@@ -55,6 +55,7 @@ fn project(services: Vec<Service>) -> Project {
         tree: serde_json::json!({}),
         warnings: vec![],
         all_profiles: vec![],
+        raw_model: false,
     }
 }
 

@@ -259,6 +259,7 @@ mod tests {
             tree: serde_json::Value::Null,
             warnings: vec![],
             all_profiles: vec![],
+            raw_model: false,
         }
     }
 

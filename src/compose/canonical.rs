@@ -85,8 +85,10 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("environment") {
         *v = key_value_map(v, true, &at("environment"))?;
     }
-    if let Some(v) = map.get_mut("labels") {
-        *v = key_value_map(v, false, &at("labels"))?;
+    for key in ["labels", "annotations"] {
+        if let Some(v) = map.get_mut(key) {
+            *v = key_value_map(v, false, &at(key))?;
+        }
     }
     if let Some(Value::String(s)) = map.get("extends") {
         let service = s.clone();
@@ -138,15 +140,18 @@ pub fn canonicalize_service(name: &str, svc: &mut Value) -> Result<(), String> {
     if let Some(v) = map.get_mut("depends_on") {
         *v = depends_on(v, &at("depends_on"))?;
     }
-    if let Some(Value::Array(items)) = map.get("networks") {
-        let mut nets = Map::new();
-        for item in items {
-            let n = item
-                .as_str()
-                .ok_or_else(|| format!("{} must be a list of strings", at("networks")))?;
-            nets.insert(n.to_string(), Value::Null);
+    // A list of networks or models is a map of names without settings.
+    for key in ["networks", "models"] {
+        if let Some(Value::Array(items)) = map.get(key) {
+            let mut names = Map::new();
+            for item in items {
+                let n = item
+                    .as_str()
+                    .ok_or_else(|| format!("{} must be a list of strings", at(key)))?;
+                names.insert(n.to_string(), Value::Null);
+            }
+            map.insert(key.into(), Value::Object(names));
         }
-        map.insert("networks".into(), Value::Object(nets));
     }
     if let Some(v) = map.get_mut("ports") {
         *v = ports(v, &at("ports"))?;
@@ -292,6 +297,9 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     if map.get("gpus").and_then(Value::as_str) == Some("all") {
         map.insert("gpus".into(), json!([{ "count": -1 }]));
     }
+    if let Some(Value::Array(gpus)) = map.get_mut("gpus") {
+        device_counts(gpus);
+    }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         cast_int(deploy.get_mut("replicas"));
         if let Some(v) = deploy.get_mut("labels") {
@@ -311,8 +319,6 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
                 }
             }
         }
-        deploy.entry("resources").or_insert_with(|| json!({}));
-        deploy.entry("placement").or_insert_with(|| json!({}));
         if let Some(Value::Object(res)) = deploy.get_mut("resources") {
             for part in ["limits", "reservations"] {
                 let Some(Value::Object(r)) = res.get_mut(part) else {
@@ -324,20 +330,23 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
                     *v = bytes(v).map_err(|e| format!("deploy.resources.{part}.memory: {e}"))?;
                 }
                 if let Some(Value::Array(devs)) = r.get_mut("devices") {
-                    for dev in devs.iter_mut() {
-                        if let Some(c) = dev.get_mut("count") {
-                            if c.as_str() == Some("all") {
-                                *c = Value::from(-1);
-                            } else {
-                                cast_int(Some(c));
-                            }
-                        }
-                    }
+                    device_counts(devs);
                 }
             }
         }
     }
     Ok(())
+}
+
+/// A device request's `count`: a number, or `all` (any case) for -1.
+fn device_counts(devices: &mut [Value]) {
+    for c in devices.iter_mut().filter_map(|d| d.get_mut("count")) {
+        if c.as_str().is_some_and(|s| s.eq_ignore_ascii_case("all")) {
+            *c = Value::from(-1);
+        } else {
+            cast_int(Some(c));
+        }
+    }
 }
 
 fn cast_float(v: Option<&mut Value>) {
@@ -565,13 +574,9 @@ fn hosts_list(v: &Value, at: &str) -> Result<Value, String> {
     Ok(Value::Array(out.into_iter().map(Value::String).collect()))
 }
 
-/// The string form of a YAML scalar as compose writes it in key/value lists.
+/// The string form of a YAML scalar, as compose-go makes it (`fmt.Sprint`: `1.0` is "1").
 pub fn scalar_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+    super::gofmt::sprint(v)
 }
 
 /// `["K=V", "K"]` or `{K: V}` → `{K: "V"}`. A bare `K` maps to null when `null_for_bare`
@@ -710,40 +715,82 @@ pub fn shell_split(s: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Parses a Go duration ("1m30s", "500ms", "1.5h") into nanoseconds.
+/// Parses a duration as compose-go does (Go's `time.ParseDuration` plus `d` and `w` units,
+/// from go-str2duration) into nanoseconds: "1m30s", "-5s", "1.5h", "2d". `None` for
+/// anything Go rejects, including a value that overflows its 64-bit nanoseconds.
 pub fn parse_go_duration(s: &str) -> Option<i128> {
-    let s = s.trim();
-    if s == "0" {
+    const LIMIT: u128 = 1 << 63;
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
         return Some(0);
     }
-    if s.is_empty() {
+    if rest.is_empty() {
         return None;
     }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
+    let mut total: u128 = 0;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        if num_len == 0 {
+        let int_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let whole: u128 = if int_len == 0 {
+            0
+        } else {
+            rest[..int_len].parse().ok().filter(|v| *v < LIMIT)?
+        };
+        rest = &rest[int_len..];
+        // Go keeps at most the fraction digits that fit, and scales them by float.
+        let (mut frac, mut scale, mut frac_len) = (0u64, 1f64, 0);
+        if let Some(after) = rest.strip_prefix('.') {
+            frac_len = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            for d in after[..frac_len].bytes() {
+                if frac > (u64::MAX >> 1) / 10 {
+                    continue;
+                }
+                frac = frac * 10 + u64::from(d - b'0');
+                scale *= 10.0;
+            }
+            rest = &after[frac_len..];
+        }
+        if int_len == 0 && frac_len == 0 {
             return None;
         }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
         let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .find(|c: char| c == '.' || c.is_ascii_digit())
             .unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let unit: u128 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            "w" => 604_800_000_000_000,
             _ => return None,
         };
-        total += n * mult;
         rest = &rest[unit_len..];
+        if whole > LIMIT / unit {
+            return None;
+        }
+        let mut v = whole * unit;
+        if frac > 0 {
+            v += (frac as f64 * (unit as f64 / scale)) as u128;
+        }
+        total += v;
+        if v > LIMIT || total > LIMIT {
+            return None;
+        }
     }
-    Some(total.round() as i128)
+    if neg {
+        return Some(-(total as i128));
+    }
+    (total < LIMIT).then_some(total as i128)
 }
 
 /// Formats nanoseconds like Go's `time.Duration.String()`.
@@ -946,67 +993,151 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
             };
             p.insert("published".into(), Value::String(published));
         }
-        p.insert("protocol".into(), Value::String(proto.to_string()));
+        p.insert("protocol".into(), Value::String(proto.to_lowercase()));
         out.push(Value::Object(p));
     }
     Ok(out)
 }
 
-fn is_path_like(s: &str) -> bool {
-    s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.contains('\\')
+/// A Windows drive prefix: one letter, then a colon (`c:`), which is no field separator.
+fn is_drive(letter: &[char], next: char) -> bool {
+    next == ':' && letter.len() == 1 && letter[0].is_alphabetic()
 }
 
-/// Parses a short volume spec (`[source:]target[:mode]`) into its long form.
+/// compose-go's test for a bind source: a relative, absolute, home, UNC or drive path.
+fn is_file_path(source: &str) -> bool {
+    let mut chars = source.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => false,
+        (Some('.' | '/' | '~'), _) => true,
+        (Some('\\'), Some('\\')) => true,
+        (Some(first), Some(second)) => is_drive(&[first], second),
+        (Some(_), None) => false,
+    }
+}
+
+/// Parses a short volume spec (`[source:]target[:options]`) into its long form, as
+/// compose-go's `ParseVolume` does: a colon after a lone letter is part of a Windows drive
+/// path (`v:/v` is one path), colons inside `${...}` separate nothing, and a spec of one or
+/// two characters is an anonymous volume.
 pub fn volume(spec: &str) -> Result<Value, String> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, target, mode) = match parts.as_slice() {
-        [t] => (None, *t, None),
-        [s, t] => (Some(*s), *t, None),
-        [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(format!("invalid volume specification: {spec:?}")),
-    };
-    if target.is_empty() {
-        return Err(format!("invalid volume specification: {spec:?}"));
+    if spec.is_empty() {
+        return Err("invalid empty volume spec".into());
     }
-    let mut m = Map::new();
-    let bind = source.is_some_and(is_path_like);
-    let kind = if bind { "bind" } else { "volume" };
-    m.insert("type".into(), Value::String(kind.into()));
-    if let Some(s) = source {
-        m.insert("source".into(), Value::String(s.into()));
+    if spec.len() <= 2 {
+        return Ok(json!({ "type": "volume", "target": spec }));
     }
-    m.insert("target".into(), Value::String(target.into()));
-    let opts: Vec<&str> = mode.map(|m| m.split(',').collect()).unwrap_or_default();
-    if opts.contains(&"ro") {
-        m.insert("read_only".into(), Value::Bool(true));
+    let mut parts = VolumeParts::default();
+    let chars: Vec<char> = spec.chars().collect();
+    let mut buffer: Vec<char> = Vec::new();
+    let mut depth = 0usize;
+    for i in 0..=chars.len() {
+        let c = chars.get(i).copied();
+        let separator = match c {
+            Some('$') if chars.get(i + 1) == Some(&'{') => {
+                depth += 1;
+                false
+            }
+            Some('}') if depth > 0 => {
+                depth -= 1;
+                false
+            }
+            Some(c) if is_drive(&buffer, c) => false,
+            None | Some(':') => depth == 0,
+            Some(_) => false,
+        };
+        if separator {
+            parts
+                .take(&buffer, c.is_none())
+                .map_err(|e| format!("invalid spec: {spec}: {e}"))?;
+            buffer.clear();
+        } else if let Some(c) = c {
+            buffer.push(c);
+        }
     }
-    if bind {
-        let mut b = Map::new();
-        for o in &opts {
-            match *o {
-                "z" | "Z" => {
-                    b.insert("selinux".into(), Value::String(o.to_string()));
-                }
-                "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                    b.insert("propagation".into(), Value::String(o.to_string()));
-                }
-                _ => {}
+    Ok(parts.into_value())
+}
+
+#[derive(Default)]
+struct VolumeParts {
+    source: String,
+    target: String,
+    read_only: bool,
+    bind: Option<Map<String, Value>>,
+    nocopy: bool,
+}
+
+impl VolumeParts {
+    /// One colon-separated section: source, then target, then options.
+    fn take(&mut self, buffer: &[char], last: bool) -> Result<(), String> {
+        let section: String = buffer.iter().collect();
+        if section.is_empty() {
+            return Err("empty section between colons".into());
+        }
+        if self.source.is_empty() && last {
+            self.target = section;
+        } else if self.source.is_empty() {
+            self.source = section;
+        } else if self.target.is_empty() {
+            self.target = section;
+        } else if !last {
+            return Err("too many colons".into());
+        } else {
+            for option in section.split(',') {
+                self.option(option);
             }
         }
-        b.insert("create_host_path".into(), Value::Bool(true));
-        m.insert("bind".into(), Value::Object(b));
-    } else {
-        let mut v = Map::new();
-        if opts.contains(&"nocopy") {
-            v.insert("nocopy".into(), Value::Bool(true));
-        }
-        // compose-go leaves `volume` out for two-character specs such as "/n" (its
-        // drive-letter check fires); `config` output shows that, so we do the same.
-        if spec.len() > 2 {
-            m.insert("volume".into(), Value::Object(v));
-        }
+        Ok(())
     }
-    Ok(Value::Object(m))
+
+    fn option(&mut self, option: &str) {
+        let key = match option {
+            "ro" | "rw" => {
+                self.read_only = option == "ro";
+                return;
+            }
+            "nocopy" => {
+                self.nocopy = true;
+                return;
+            }
+            "z" | "Z" => "selinux",
+            "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => "propagation",
+            // compose-go ignores options it does not know.
+            _ => return,
+        };
+        self.bind
+            .get_or_insert_with(Map::new)
+            .insert(key.into(), Value::String(option.into()));
+    }
+
+    fn into_value(self) -> Value {
+        let bind = is_file_path(&self.source);
+        let mut m = Map::new();
+        m.insert("type".into(), json!(if bind { "bind" } else { "volume" }));
+        if !self.source.is_empty() {
+            m.insert("source".into(), Value::String(self.source));
+        }
+        m.insert("target".into(), Value::String(self.target));
+        if self.read_only {
+            m.insert("read_only".into(), Value::Bool(true));
+        }
+        let mut bind_opts = self.bind;
+        if bind {
+            // Short syntax creates a missing host path, as docker-compose v1 did.
+            bind_opts
+                .get_or_insert_with(Map::new)
+                .insert("create_host_path".into(), Value::Bool(true));
+        }
+        if let Some(b) = bind_opts {
+            m.insert("bind".into(), Value::Object(b));
+        }
+        if self.nocopy {
+            m.insert("volume".into(), json!({ "nocopy": true }));
+        } else if !bind {
+            m.insert("volume".into(), json!({}));
+        }
+        m.into()
+    }
 }
 
 #[cfg(test)]
@@ -1031,6 +1162,18 @@ mod tests {
             assert_eq!(format_go_duration(ns), want, "input {input}");
         }
         assert_eq!(parse_go_duration("5x"), None);
+        let ns = |s: &str| parse_go_duration(s);
+        assert_eq!(ns("-5s"), Some(-5_000_000_000));
+        assert_eq!(format_go_duration(ns("-5s").unwrap()), "-5s");
+        assert_eq!(format_go_duration(ns("1d").unwrap()), "24h0m0s");
+        assert_eq!(format_go_duration(ns("1w2d").unwrap()), "216h0m0s");
+        assert_eq!(ns(".5s"), Some(500_000_000));
+        assert_eq!(ns("1.5µs"), Some(1_500));
+        assert_eq!(ns("1s "), None);
+        assert_eq!(ns("10"), None);
+        assert_eq!(ns("."), None);
+        assert_eq!(ns("9999999999h"), None);
+        assert_eq!(ns("2562047h"), Some(2562047 * 3_600_000_000_000));
     }
 
     #[test]
@@ -1113,6 +1256,20 @@ mod tests {
             r#"{"type":"bind","source":"./s","target":"/s","read_only":true,"bind":{"create_host_path":true}}"#
         );
         assert_eq!(v("/n"), r#"{"type":"volume","target":"/n"}"#);
+        assert_eq!(
+            v("v:/v"),
+            r#"{"type":"volume","target":"v:/v","volume":{}}"#
+        );
+        assert_eq!(
+            v("c:/data:/data:ro"),
+            r#"{"type":"bind","source":"c:/data","target":"/data","read_only":true,"bind":{"create_host_path":true}}"#
+        );
+        assert_eq!(
+            v("named:/n:nocopy,z"),
+            r#"{"type":"volume","source":"named","target":"/n","bind":{"selinux":"z"},"volume":{"nocopy":true}}"#
+        );
+        assert!(volume("ab:/b:ro:x").is_err());
+        assert!(volume("ab::/b").is_err());
         assert_eq!(
             v("/anon"),
             r#"{"type":"volume","target":"/anon","volume":{}}"#

@@ -1,22 +1,46 @@
-//! Defaults Docker Compose fills in after merging: null commands, the default network,
-//! engine-side resource names, implicit dependencies; plus dropping unused resources and the
-//! key order `config` prints.
+//! What compose-go fills in after merging (its `SetDefaultValues` and `Normalize`): the
+//! default network, device request counts, secret targets, implicit dependencies, replicas
+//! from `scale`, clean mount targets, engine-side resource names; plus dropping unused
+//! resources.
 
+use super::paths::clean_target;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 
-/// Defaults Docker Compose fills in. Without interpolation (`config --no-interpolate`) it
-/// leaves unset commands out, and so do we.
-pub(super) fn service_defaults(svc: &mut Value, interpolated: bool) {
+/// Defaults Docker Compose fills in on each merged service.
+pub(super) fn service_defaults(svc: &mut Value) {
     let Value::Object(m) = svc else { return };
-    if interpolated {
-        m.entry("command").or_insert(Value::Null);
-        m.entry("entrypoint").or_insert(Value::Null);
-    }
-    if !m.contains_key("network_mode") && !m.contains_key("networks") {
+    // Services without networks join the default one; provider services join none.
+    let no_networks = m
+        .get("networks")
+        .is_none_or(|n| n.as_object().is_some_and(Map::is_empty));
+    if no_networks && !m.contains_key("network_mode") && !m.contains_key("provider") {
         m.insert("networks".into(), json!({ "default": null }));
     }
     implicit_dependencies(m);
+    device_request_counts(m);
+    if let Some(Value::Array(secrets)) = m.get_mut("secrets") {
+        for secret in secrets.iter_mut().filter_map(Value::as_object_mut) {
+            if !secret.contains_key("target") {
+                let source = secret.get("source").map(super::gofmt::sprint);
+                let target = format!("/run/secrets/{}", source.unwrap_or_default());
+                secret.insert("target".into(), Value::String(target));
+            }
+        }
+    }
+    // compose-go copies `scale` into `deploy.replicas` when there is a deploy section.
+    if let (Some(scale), Some(Value::Object(deploy))) =
+        (m.get("scale").cloned(), m.get_mut("deploy"))
+    {
+        deploy.insert("replicas".into(), scale);
+    }
+    if let Some(Value::Array(vols)) = m.get_mut("volumes") {
+        for v in vols.iter_mut() {
+            if let Some(Value::String(t)) = v.get_mut("target") {
+                *t = clean_target(t);
+            }
+        }
+    }
     // compose-go prints host lists sorted, so entries appended by later files take their place.
     if let Some(Value::Array(hosts)) = m.get_mut("extra_hosts") {
         hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -26,45 +50,71 @@ pub(super) fn service_defaults(svc: &mut Value, interpolated: bool) {
             hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         }
         if !build.contains_key("dockerfile") && !build.contains_key("dockerfile_inline") {
-            let at = usize::from(build.contains_key("context"));
-            build.shift_insert(at, "dockerfile".into(), Value::String("Dockerfile".into()));
+            build.insert("dockerfile".into(), Value::String("Dockerfile".into()));
         }
     }
 }
 
-/// Services reached through `links`, `volumes_from` and `service:` modes become dependencies
-/// that restart with their target, as in compose-go.
-pub(super) fn implicit_dependencies(m: &mut Map<String, Value>) {
-    let mut names: Vec<String> = Vec::new();
-    for key in ["links", "volumes_from"] {
-        if let Some(Value::Array(items)) = m.get(key) {
-            for item in items.iter().filter_map(Value::as_str) {
-                if item.starts_with("container:") {
-                    continue;
+/// A GPU or device reservation naming neither a count nor device ids takes them all
+/// (`count: -1`), for `gpus` and `deploy.resources.reservations.devices` (not limits).
+fn device_request_counts(m: &mut Map<String, Value>) {
+    fn all_by_default(list: Option<&mut Value>) {
+        let Some(Value::Array(items)) = list else {
+            return;
+        };
+        for item in items.iter_mut() {
+            if let Value::Object(d) = item {
+                if !d.contains_key("count") && !d.contains_key("device_ids") {
+                    d.insert("count".into(), Value::from(-1));
                 }
-                names.push(item.split(':').next().unwrap_or(item).to_string());
             }
         }
     }
-    for key in ["network_mode", "ipc", "pid"] {
+    all_by_default(m.get_mut("gpus"));
+    all_by_default(
+        m.get_mut("deploy")
+            .and_then(|d| d.get_mut("resources"))
+            .and_then(|r| r.get_mut("reservations"))
+            .and_then(|r| r.get_mut("devices")),
+    );
+}
+
+/// Services reached through `links`, `service:` namespaces and `volumes_from` become
+/// dependencies, in that order of precedence; only the first two restart with their target.
+pub(super) fn implicit_dependencies(m: &mut Map<String, Value>) {
+    let mut found: Vec<(String, bool)> = Vec::new();
+    let refs = |key: &str| -> Vec<String> {
+        match m.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|s| !s.starts_with("container:"))
+                .map(|s| s.split(':').next().unwrap_or(s).to_string())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    found.extend(refs("links").into_iter().map(|n| (n, true)));
+    for key in ["network_mode", "ipc", "pid", "uts", "cgroup"] {
         if let Some(target) = m
             .get(key)
             .and_then(Value::as_str)
             .and_then(|s| s.strip_prefix("service:"))
         {
-            names.push(target.to_string());
+            found.push((target.to_string(), true));
         }
     }
-    if names.is_empty() {
+    found.extend(refs("volumes_from").into_iter().map(|n| (n, false)));
+    if found.is_empty() {
         return;
     }
     let deps = m
         .entry("depends_on")
         .or_insert_with(|| Value::Object(Map::new()));
     if let Value::Object(d) = deps {
-        for n in names {
-            d.entry(n).or_insert_with(
-                || json!({ "condition": "service_started", "restart": true, "required": true }),
+        for (name, restart) in found {
+            d.entry(name).or_insert_with(
+                || json!({ "condition": "service_started", "restart": restart, "required": true }),
             );
         }
     }
@@ -75,7 +125,6 @@ pub(super) fn resource_defaults(
     root: &mut Map<String, Value>,
     services: &Map<String, Value>,
     project: &str,
-    interpolated: bool,
 ) {
     let uses_default = services.values().any(|s| {
         s.get("networks")
@@ -109,26 +158,8 @@ pub(super) fn resource_defaults(
                 };
                 m.shift_insert(0, "name".into(), Value::String(name));
             }
-            if kind == "networks" && interpolated {
-                m.entry("ipam").or_insert_with(|| json!({}));
-            }
         }
         items.sort_keys();
-        let order = if kind == "networks" {
-            NETWORK_ORDER
-        } else {
-            VOLUME_ORDER
-        };
-        for (_, item) in items.iter_mut() {
-            if let Value::Object(m) = item {
-                for key in ["labels", "driver_opts"] {
-                    if let Some(v) = m.get_mut(key) {
-                        sort_deep(v);
-                    }
-                }
-                order_keys(m, order);
-            }
-        }
     }
 }
 
@@ -176,177 +207,6 @@ pub(super) fn drop_unused(root: &mut Map<String, Value>, services: &Map<String, 
     }
 }
 
-/// compose-go's `ServiceConfig` field order, which `config` follows in JSON and YAML.
-const SERVICE_ORDER: &[&str] = &[
-    "profiles",
-    "annotations",
-    "attach",
-    "build",
-    "develop",
-    "blkio_config",
-    "cap_add",
-    "cap_drop",
-    "cgroup_parent",
-    "cgroup",
-    "cpu_count",
-    "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpus",
-    "cpuset",
-    "cpu_shares",
-    "command",
-    "configs",
-    "container_name",
-    "credential_spec",
-    "depends_on",
-    "deploy",
-    "device_cgroup_rules",
-    "devices",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "dockerfile",
-    "domainname",
-    "entrypoint",
-    "provider",
-    "environment",
-    "env_file",
-    "expose",
-    "extends",
-    "external_links",
-    "extra_hosts",
-    "group_add",
-    "gpus",
-    "hostname",
-    "healthcheck",
-    "image",
-    "init",
-    "ipc",
-    "isolation",
-    "labels",
-    "label_file",
-    "links",
-    "logging",
-    "mem_limit",
-    "mem_reservation",
-    "memswap_limit",
-    "mem_swappiness",
-    "mac_address",
-    "models",
-    "network_mode",
-    "networks",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
-    "pids_limit",
-    "platform",
-    "ports",
-    "privileged",
-    "pull_policy",
-    "read_only",
-    "restart",
-    "runtime",
-    "scale",
-    "secrets",
-    "security_opt",
-    "shm_size",
-    "stdin_open",
-    "stop_grace_period",
-    "stop_signal",
-    "storage_opt",
-    "sysctls",
-    "tmpfs",
-    "tty",
-    "ulimits",
-    "use_api_socket",
-    "user",
-    "userns_mode",
-    "uts",
-    "volume_driver",
-    "volumes",
-    "volumes_from",
-    "working_dir",
-    "post_start",
-    "pre_stop",
-];
-
-const BUILD_ORDER: &[&str] = &[
-    "context",
-    "dockerfile",
-    "dockerfile_inline",
-    "entitlements",
-    "args",
-    "provenance",
-    "sbom",
-    "ssh",
-    "labels",
-    "cache_from",
-    "cache_to",
-    "no_cache",
-    "additional_contexts",
-    "pull",
-    "extra_hosts",
-    "isolation",
-    "network",
-    "target",
-    "secrets",
-    "shm_size",
-    "tags",
-    "ulimits",
-    "platforms",
-    "privileged",
-];
-
-const HEALTHCHECK_ORDER: &[&str] = &[
-    "test",
-    "timeout",
-    "interval",
-    "retries",
-    "start_period",
-    "start_interval",
-    "disable",
-];
-
-const DEPLOY_ORDER: &[&str] = &[
-    "mode",
-    "replicas",
-    "labels",
-    "update_config",
-    "rollback_config",
-    "resources",
-    "restart_policy",
-    "placement",
-    "endpoint_mode",
-];
-
-const WATCH_ORDER: &[&str] = &["path", "action", "target", "exec", "ignore", "include"];
-
-/// Network and volume definitions, in compose-go's field order.
-pub(super) const NETWORK_ORDER: &[&str] = &[
-    "name",
-    "driver",
-    "driver_opts",
-    "ipam",
-    "external",
-    "internal",
-    "attachable",
-    "labels",
-    "enable_ipv4",
-    "enable_ipv6",
-];
-pub(super) const VOLUME_ORDER: &[&str] = &["name", "driver", "driver_opts", "external", "labels"];
-
-/// Reorders keys: those in `order` first, in that order, then the rest sorted.
-pub(super) fn order_keys(m: &mut Map<String, Value>, order: &[&str]) {
-    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
-    let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
-    entries.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
-    m.extend(entries);
-}
-
 /// Sorts every mapping below `v` by key (Go prints maps sorted).
 pub(super) fn sort_deep(v: &mut Value) {
     match v {
@@ -359,10 +219,10 @@ pub(super) fn sort_deep(v: &mut Value) {
     }
 }
 
-/// Puts a service's keys in compose-go's order and sorts its map-typed attributes.
+/// Sorts a service's free-form maps by key, so runtime consumers (container environment,
+/// labels) see a stable order whatever order the files wrote them in.
 pub(super) fn sort_maps(svc: &mut Value) {
     let Value::Object(m) = svc else { return };
-    order_keys(m, SERVICE_ORDER);
     for key in [
         "environment",
         "labels",
@@ -375,48 +235,15 @@ pub(super) fn sort_maps(svc: &mut Value) {
             sort_deep(v);
         }
     }
-    // Maps of structs: only the outer keys are sorted.
     for key in ["depends_on", "networks", "ulimits"] {
         if let Some(Value::Object(inner)) = m.get_mut(key) {
             inner.sort_keys();
-        }
-    }
-    // compose-go's field orders: ServiceDependency, and ServiceNetworkConfig (alphabetical).
-    if let Some(Value::Object(deps)) = m.get_mut("depends_on") {
-        for (_, dep) in deps.iter_mut() {
-            if let Value::Object(d) = dep {
-                order_keys(d, &["condition", "restart", "required"]);
-            }
-        }
-    }
-    if let Some(Value::Object(nets)) = m.get_mut("networks") {
-        for (_, net) in nets.iter_mut() {
-            if let Value::Object(n) = net {
-                n.sort_keys();
-            }
-        }
-    }
-    let nested = [
-        ("build", BUILD_ORDER),
-        ("healthcheck", HEALTHCHECK_ORDER),
-        ("deploy", DEPLOY_ORDER),
-    ];
-    for (key, order) in nested {
-        if let Some(Value::Object(inner)) = m.get_mut(key) {
-            order_keys(inner, order);
         }
     }
     if let Some(Value::Object(build)) = m.get_mut("build") {
         for key in ["args", "labels", "additional_contexts"] {
             if let Some(v) = build.get_mut(key) {
                 sort_deep(v);
-            }
-        }
-    }
-    if let Some(Value::Array(watch)) = m.get_mut("develop").and_then(|d| d.get_mut("watch")) {
-        for w in watch.iter_mut() {
-            if let Value::Object(w) = w {
-                order_keys(w, WATCH_ORDER);
             }
         }
     }

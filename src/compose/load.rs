@@ -71,7 +71,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         resolve_paths(svc, &working_dir, &ctx.env);
         apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
         apply_label_files(svc)?;
-        service_defaults(svc, ctx.interpolate);
+        service_defaults(svc);
     }
     let mut resources = Value::Object(root);
     resolve_resource_files(&mut resources, &working_dir, &ctx.env);
@@ -99,7 +99,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     }
     let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
     check_references(&services, &root)?;
-    resource_defaults(&mut root, &services, &name, ctx.interpolate);
+    resource_defaults(&mut root, &services, &name);
 
     services.sort_keys();
     for (_, svc) in services.iter_mut() {
@@ -128,6 +128,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         tree: escaped,
         warnings,
         all_profiles,
+        raw_model: !ctx.interpolate,
     })
 }
 

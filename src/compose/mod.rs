@@ -6,7 +6,8 @@
 //! (`validate`), canonicalised (`canonical`) and has its `extends`/`include` applied
 //! (`extends`); files are merged (`merge`), paths made absolute (`paths`), defaults filled
 //! (`defaults`), profiles applied (`profiles`), and the result is deserialised into `model`.
-//! `render` prints what `config` shows.
+//! `render` prints what `config` shows, through compose-go's types (`gotypes`, `marshal`)
+//! and Go's encoders (`goyaml`, `gojson`, `gofmt`).
 
 mod canonical;
 #[cfg(test)]
@@ -15,8 +16,13 @@ mod defaults;
 mod discover;
 mod dotenv;
 mod extends;
+mod gofmt;
+mod gojson;
+mod gotypes;
+mod goyaml;
 mod interpolate;
 mod load;
+mod marshal;
 mod merge;
 pub mod model;
 mod paths;
@@ -30,8 +36,7 @@ pub use canonical::{format_go_duration, parse_go_duration, shell_split};
 pub use load::load;
 pub use model::*;
 pub use render::{
-    go_json_service, image_names, profile_names, render_json, render_yaml, service_names,
-    volume_names,
+    image_names, profile_names, render_json, render_yaml, service_json, service_names, volume_names,
 };
 
 use std::collections::HashMap;

@@ -30,6 +30,9 @@ pub struct Project {
     pub warnings: Vec<String>,
     /// Every profile named by any service, enabled or not, sorted (`config --profiles`).
     pub all_profiles: Vec<String>,
+    /// Loaded without interpolation (`config --no-interpolate`): `tree` is the raw model,
+    /// which Docker Compose prints untyped rather than through compose-go's structs.
+    pub raw_model: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

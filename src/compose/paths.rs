@@ -1,7 +1,7 @@
 //! Relative paths become absolute against the directory they were written for: the project
 //! directory for `-f` files, the other file's directory for `extends: {file}` and `include`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -12,7 +12,8 @@ pub(super) fn clean(p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // `/..` is `/`, as in Go's `Clean`.
+                if !out.pop() && !out.has_root() {
                     out.push("..");
                 }
             }
@@ -23,18 +24,54 @@ pub(super) fn clean(p: &Path) -> PathBuf {
 }
 
 pub(super) fn is_remote(s: &str) -> bool {
-    s.contains("://") || s.starts_with("git@") || s.starts_with("github.com/")
+    s.contains("://")
+        || s.starts_with("git@")
+        || s.starts_with("github.com/")
+        || s.starts_with("service:")
 }
 
-pub(super) fn absolute(p: &str, base: &Path, env: &HashMap<String, String>) -> String {
-    let expanded = match p.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => env
-            .get("HOME")
-            .map(|h| format!("{h}{rest}"))
-            .unwrap_or_else(|| p.to_string()),
+/// compose-go's `ExpandUser`: a leading `~` (even `~user`) stands for `$HOME`.
+fn expand_user(p: &str, env: &HashMap<String, String>) -> String {
+    match (p.strip_prefix('~'), env.get("HOME")) {
+        (Some(rest), Some(home)) => {
+            let joined = Path::new(home).join(rest.trim_start_matches('/'));
+            clean(&joined).to_string_lossy().into_owned()
+        }
         _ => p.to_string(),
-    };
-    clean(&base.join(expanded)).to_string_lossy().into_owned()
+    }
+}
+
+/// A path made absolute against `base`. Absolute paths are kept as written (compose-go
+/// does not clean them: `/abs/../x` stays); relative ones are joined and cleaned.
+pub(super) fn absolute(p: &str, base: &Path, env: &HashMap<String, String>) -> String {
+    let p = expand_user(p, env);
+    if p.is_empty() || Path::new(&p).is_absolute() {
+        return p;
+    }
+    clean(&base.join(p)).to_string_lossy().into_owned()
+}
+
+/// A host path for a mount or a file: like `absolute`, but a Windows absolute path
+/// (`c:\x`, `\\host\share`) is kept as well, for a client and daemon on different systems.
+fn host_path(p: &str, base: &Path, env: &HashMap<String, String>) -> String {
+    let b = p.as_bytes();
+    let sep = |c: u8| c == b'/' || c == b'\\';
+    let windows_abs =
+        (b.len() >= 3 && b[1] == b':' && sep(b[2])) || (b.len() >= 2 && sep(b[0]) && sep(b[1]));
+    if windows_abs {
+        return p.to_string();
+    }
+    absolute(p, base, env)
+}
+
+/// Go's `path.Clean` for a container path (a volume target): `/t/` is `/t`.
+pub(super) fn clean_target(p: &str) -> String {
+    let cleaned = clean(Path::new(p)).to_string_lossy().into_owned();
+    if cleaned.is_empty() {
+        ".".into()
+    } else {
+        cleaned
+    }
 }
 
 /// Makes the service's relative paths absolute against `base`.
@@ -86,11 +123,10 @@ pub(super) fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, 
             if let Some(Value::String(p)) = w.get_mut("path") {
                 *p = absolute(p, base, env);
             }
-            if let Value::Object(w) = w {
-                w.entry("exec")
-                    .or_insert_with(|| json!({ "command": null }));
-            }
         }
+    }
+    if let Some(ssh) = m.get_mut("build").and_then(|b| b.get_mut("ssh")) {
+        resolve_ssh(ssh, base, env);
     }
     if let Some(Value::Array(files)) = m.get_mut("label_file") {
         for f in files {
@@ -105,21 +141,49 @@ pub(super) fn resolve_paths(svc: &mut Value, base: &Path, env: &HashMap<String, 
                 continue;
             }
             if let Some(Value::String(src)) = v.get_mut("source") {
-                *src = absolute(src, base, env);
+                *src = host_path(src, base, env);
             }
         }
     }
 }
 
-/// Makes `file:` of top-level secrets and configs, and relative local volume devices, absolute.
+/// SSH key files (`id=path`, or `{id: path}`) are host paths.
+fn resolve_ssh(ssh: &mut Value, base: &Path, env: &HashMap<String, String>) {
+    match ssh {
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                if let Some((id, path)) = item.as_str().and_then(|s| s.split_once('=')) {
+                    *item = Value::String(format!("{id}={}", host_path(path, base, env)));
+                }
+            }
+        }
+        Value::Object(keys) => {
+            for (_, path) in keys.iter_mut() {
+                if let Value::String(p) = path {
+                    *p = host_path(p, base, env);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Makes `file:` of top-level secrets and configs absolute, and the device of a local
+/// volume that is really a bind mount (`driver: local`, `o: bind`).
 pub(super) fn resolve_resource_files(root: &mut Value, base: &Path, env: &HashMap<String, String>) {
     if let Some(Value::Object(vols)) = root.get_mut("volumes") {
         for (_, vol) in vols.iter_mut() {
-            let device = vol.get_mut("driver_opts").and_then(|o| o.get_mut("device"));
-            if let Some(Value::String(d)) = device {
-                if d.starts_with('.') {
-                    *d = absolute(d, base, env);
-                }
+            if vol.get("driver").and_then(Value::as_str) != Some("local") {
+                continue;
+            }
+            let Some(Value::Object(opts)) = vol.get_mut("driver_opts") else {
+                continue;
+            };
+            if opts.get("o").and_then(Value::as_str) != Some("bind") {
+                continue;
+            }
+            if let Some(Value::String(d)) = opts.get_mut("device") {
+                *d = host_path(d, base, env);
             }
         }
     }
@@ -127,7 +191,7 @@ pub(super) fn resolve_resource_files(root: &mut Value, base: &Path, env: &HashMa
         if let Some(Value::Object(items)) = root.get_mut(kind) {
             for (_, item) in items.iter_mut() {
                 if let Some(Value::String(f)) = item.get_mut("file") {
-                    *f = absolute(f, base, env);
+                    *f = host_path(f, base, env);
                 }
             }
         }

@@ -1,26 +1,36 @@
 //! Reads one compose file into an untyped JSON tree, keeping `!reset`/`!override` tags aside
-//! and reporting syntax errors as `file:line:column`.
+//! and reporting syntax errors as `file:line:column`. Plain scalars mean what they mean to
+//! go-yaml, compose-go's parser (`0755` is 493, `1_000` is 1000).
 
+use super::goyaml::{resolve, Resolved};
 use super::merge::{MergeTag, Tags};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
-use serde_yaml::Value as Yaml;
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value as Yaml};
+use std::fmt;
 use std::path::Path;
 
 /// Parses YAML text. Mapping keys become strings; tags are collected by key path.
 pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
-    let mut doc: Yaml = serde_yaml::from_str(text).map_err(|e| {
-        let msg = strip_location(&e.to_string());
-        match e.location() {
-            Some(loc) => format!(
-                "{}:{}:{}: yaml: {msg}{}",
-                file.display(),
-                loc.line(),
-                loc.column(),
-                snippet(text, loc.line(), loc.column())
-            ),
-            None => format!("{}: yaml: {msg}", file.display()),
-        }
-    })?;
+    let seed = GoValue { text, key: false };
+    let mut doc: Yaml = seed
+        .deserialize(serde_yaml::Deserializer::from_str(text))
+        .map_err(|e| {
+            let msg = strip_location(&e.to_string());
+            match e.location() {
+                Some(loc) => format!(
+                    "{}:{}:{}: yaml: {msg}{}",
+                    file.display(),
+                    loc.line(),
+                    loc.column(),
+                    snippet(text, loc.line(), loc.column())
+                ),
+                None => format!("{}: yaml: {msg}", file.display()),
+            }
+        })?;
     doc.apply_merge()
         .map_err(|e| format!("{}: yaml: {e}", file.display()))?;
     let mut tags = Tags::new();
@@ -72,6 +82,151 @@ fn key_string(k: Yaml) -> String {
     }
 }
 
+/// Builds yaml_serde's `Value` like its own deserializer does, except that a plain scalar
+/// resolves by go-yaml's rules. yaml_serde hands out plain and quoted strings alike, but a
+/// borrowed one points into the text: a quote just before it means it was quoted.
+struct GoValue<'a> {
+    text: &'a str,
+    /// Mapping keys stay as written.
+    key: bool,
+}
+
+impl GoValue<'_> {
+    fn nested(&self, key: bool) -> Self {
+        GoValue {
+            text: self.text,
+            key,
+        }
+    }
+
+    fn is_plain(&self, s: &str) -> bool {
+        let start = self.text.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        if at < start || at + s.len() > start + self.text.len() {
+            return false;
+        }
+        let before = &self.text[..at - start];
+        if before.ends_with(['"', '\'']) {
+            return false;
+        }
+        // An explicit tag (`!!str 123`) decides the type itself.
+        let token = before.trim_end().rsplit(char::is_whitespace).next();
+        !token.is_some_and(|t| t.starts_with('!'))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for GoValue<'_> {
+    type Value = Yaml;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Yaml, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GoValue<'_> {
+    type Value = Yaml;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Yaml, E> {
+        Ok(Yaml::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(u.into()))
+    }
+
+    /// Beyond 64 bits go-yaml falls back to a float.
+    fn visit_i128<E>(self, i: i128) -> Result<Yaml, E> {
+        Ok(Yaml::Number((i as f64).into()))
+    }
+
+    fn visit_u128<E>(self, u: u128) -> Result<Yaml, E> {
+        Ok(Yaml::Number((u as f64).into()))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(f.into()))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Yaml, E> {
+        if self.key || !self.is_plain(s) {
+            return Ok(Yaml::String(s.to_string()));
+        }
+        Ok(match resolve(s) {
+            Resolved::Null => Yaml::Null,
+            Resolved::Bool(b) => Yaml::Bool(b),
+            Resolved::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
+                (Ok(i), _) => Yaml::Number(i.into()),
+                (_, Ok(u)) => Yaml::Number(u.into()),
+                _ => Yaml::Number((n as f64).into()),
+            },
+            Resolved::Float(f) => Yaml::Number(f.into()),
+            Resolved::Timestamp | Resolved::Merge | Resolved::Str => Yaml::String(s.to_string()),
+        })
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Yaml, E> {
+        Ok(Yaml::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Yaml, E> {
+        Ok(Yaml::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Yaml, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Yaml, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.nested(false))? {
+            items.push(item);
+        }
+        Ok(Yaml::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
+        let mut mapping = Mapping::new();
+        while let Some(key) = map.next_key_seed(self.nested(true))? {
+            if mapping.contains_key(&key) {
+                let what = match &key {
+                    Yaml::String(s) => format!("with key {s:?}"),
+                    Yaml::Null => "with null key".into(),
+                    other => format!("with key {}", key_string(other.clone())),
+                };
+                return Err(de::Error::custom(format!("duplicate entry {what}")));
+            }
+            let value = map.next_value_seed(self.nested(false))?;
+            mapping.insert(key, value);
+        }
+        Ok(Yaml::Mapping(mapping))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Yaml, A::Error> {
+        let (tag, contents): (String, _) = data.variant()?;
+        let value = contents.newtype_variant_seed(self.nested(false))?;
+        Ok(Yaml::Tagged(Box::new(TaggedValue {
+            tag: Tag::new(tag),
+            value,
+        })))
+    }
+}
+
 fn convert(v: Yaml, path: &mut Vec<String>, tags: &mut Tags) -> Value {
     match v {
         Yaml::Null => Value::Null,
@@ -82,10 +237,11 @@ fn convert(v: Yaml, path: &mut Vec<String>, tags: &mut Tags) -> Value {
             } else if let Some(u) = n.as_u64() {
                 Value::from(u)
             } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
+                // JSON has no infinities: keep the text compose-go would turn them into.
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Number::from_f64(f)
                     .map(Value::Number)
-                    .unwrap_or_else(|| Value::String(n.to_string()))
+                    .unwrap_or_else(|| Value::String(super::gofmt::sprint_float(f)))
             }
         }
         Yaml::String(s) => Value::String(s),
@@ -149,6 +305,23 @@ mod tests {
         .unwrap_err();
         assert!(err.starts_with("/p/c.yaml:4:5: yaml: "), "{err}");
         assert!(err.ends_with("4 |   db: 1\n  |     ^"), "{err}");
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_go_yaml() {
+        let (tree, _) = parse(
+            "a: 0755\nb: '0755'\nc: 1_000\nd: \"1_000\"\ne: 08\nf: .inf\n0755: k\ng: !!str 0755\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(tree["a"], 493);
+        assert_eq!(tree["b"], "0755");
+        assert_eq!(tree["c"], 1000);
+        assert_eq!(tree["d"], "1_000");
+        assert_eq!(tree["e"], 8.0);
+        assert_eq!(tree["f"], "+Inf");
+        assert_eq!(tree["0755"], "k");
+        assert_eq!(tree["g"], "0755");
     }
 
     #[test]

@@ -63,6 +63,7 @@ fn project() -> Project {
         tree: json!({"services": {"api": {"image": null, "command": null}, "web": {"image": "example/web:1"}}}),
         warnings: vec![],
         all_profiles: vec![],
+        raw_model: false,
     }
 }
 
