@@ -16,7 +16,8 @@ Rows (see issue 5):
   4 warm up -d --wait (all up, nothing changed)        8 cold up -d --wait, 50 services, 5 levels
   9 peak RSS during rows 3 and 8
 """
-import argparse, calendar, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, calendar, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -154,6 +155,79 @@ def engine_start_floor(image, runs):
     return out
 
 
+def api(method, path, body=None):
+    """One request to the engine's socket (HTTP/1.0, so the answer is not chunked)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("/var/run/docker.sock")
+    data = json.dumps(body).encode() if body is not None else b""
+    s.sendall(f"{method} {path} HTTP/1.0\r\nHost: docker\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return out.split(b"\r\n\r\n", 1)[1]
+
+
+def fifty_floor(image):
+    """Seconds for the ideal client on the 50-service stack: the containers are created ahead
+    (not timed), then each is started the moment its two dependencies report healthy, with
+    one thread per container and one event stream, nothing else. Only the engine's own work
+    remains: starting containers and running the first probes (interval 1s)."""
+    deps, ids = {}, {}
+    for i in range(50):
+        level = i // 10
+        deps[i] = [] if level == 0 else sorted({(level - 1) * 10 + i % 10, (level - 1) * 10 + (i + 1) % 10})
+        spec = {"Image": image, "Cmd": ["sleep", "3600"], "HostConfig": {"Init": True},
+                "Healthcheck": {"Test": ["CMD", "true"], "Interval": 1_000_000_000}}
+        ids[i] = json.loads(api("POST", "/containers/create", spec))["Id"]
+    healthy = {i: threading.Event() for i in ids}
+    by_id = {cid: i for i, cid in ids.items()}
+    ev = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ev.connect("/var/run/docker.sock")
+    filters = urllib.parse.quote(json.dumps({"event": ["health_status"], "type": ["container"]}))
+    ev.sendall(f"GET /events?filters={filters} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+
+    def listen():
+        buf = b""
+        while not all(e.is_set() for e in healthy.values()):
+            chunk = ev.recv(65536)
+            if not chunk:
+                return
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                line = line.strip()
+                if line.startswith(b"{"):
+                    msg = json.loads(line)
+                    i = by_id.get(msg.get("id"))
+                    if i is not None and msg.get("status", "").endswith(": healthy"):
+                        healthy[i].set()
+
+    def run(i):
+        for d in deps[i]:
+            healthy[d].wait()
+        api("POST", f"/containers/{ids[i]}/start")
+
+    time.sleep(0.5)  # the event stream is open before the first start
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    began = time.time()
+    workers = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for w in workers:
+        w.start()
+    for e in healthy.values():
+        e.wait(120)
+    took = time.time() - began
+    ev.close()
+    for cid in ids.values():
+        api("DELETE", f"/containers/{cid}?force=true")
+    return took
+
+
 def fmt(samples):
     if not samples:
         return "n/a"
@@ -205,6 +279,7 @@ def main():
     rss = {}       # row label -> tool -> list of kB
     latency = {t.name: [] for t in tools}
     floor = []     # seconds, engine start request -> StartedAt
+    floor50 = []   # seconds, the ideal client on the 50-service stack (fifty_floor)
 
     def add(label, tool, secs, kb=None):
         results.setdefault(label, {}).setdefault(tool.name, []).append(secs)
@@ -281,6 +356,9 @@ def main():
             loop("cold up -d --wait, 50 services in 5 levels",
                  lambda t: down(t, fifty(t)),
                  lambda t: measured(t.cmd("up", "-d", "--wait"), fifty(t), envs[t.name]))
+            for t in tools:
+                down(t, fifty(t))
+            floor50.extend(fifty_floor("mls/busybox:local") for _ in range(args.runs))
     finally:
         for t in tools:
             down(t, os.path.join(t.root, "fifty"), ("-v",))
@@ -317,10 +395,13 @@ def main():
         json.dump({"compose_version": compose_version, "runs": args.runs,
                    "rows": [{"operation": l, "mls": m, "compose": c, "ratio": r} for l, m, c, r in table],
                    "samples": results, "rss_kb": rss, "failures": failures, "dependency_latency_s": latency,
-                   "engine_start_floor_s": floor}, f, indent=2)
+                   "engine_start_floor_s": floor, "fifty_ideal_client_s": floor50}, f, indent=2)
     if floor:
         print(f"\nEngine floor for 'dependency healthy -> dependent started': a start request takes "
               f"{fmt(floor)} to the container's StartedAt on this engine (same run), for any client.")
+    if floor50:
+        print(f"Engine floor for the 50-service row: an ideal client (containers created ahead, each "
+              f"started the moment its dependencies report healthy) takes {fmt(floor50)} (same run).")
     print(f"\nJSON: {args.json}")
 
 
