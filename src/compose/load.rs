@@ -525,7 +525,7 @@ mod tests {
             ),
             (
                 "services:\n  a:\n    image: x\n    ports: [\"80\", {target: eighty}]\n",
-                "services.a.ports[1].target: invalid type: string \"eighty\"",
+                "error while interpolating services.a.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing \"eighty\"",
             ),
             (
                 "services:\n  a:\n    image: x\n    depends_on: [b]\n",

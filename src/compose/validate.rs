@@ -1,531 +1,181 @@
-//! Structural checks on one interpolated file: known top-level and service keys, with a
-//! "did you mean" hint for near misses (the compose-spec schema's additionalProperties rule).
+//! Checks one interpolated file the way Docker Compose does before it canonicalises it: the
+//! type casts its interpolation applies, then the compose-spec schema (`schema`). Messages keep
+//! Compose's wording and add where the key sits (`file:line:column`, with the line) and, for a
+//! misspelt key, the nearest valid one.
 
+use super::schema::{self, Kind};
 use serde_json::Value;
 use std::path::Path;
 
-const TOP_LEVEL: &[&str] = &[
-    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
-];
-
-const SERVICE_KEYS: &[&str] = &[
-    "annotations",
-    "attach",
-    "blkio_config",
-    "build",
-    "cap_add",
-    "cap_drop",
-    "cgroup",
-    "cgroup_parent",
-    "command",
-    "configs",
-    "container_name",
-    "cpu_count",
-    "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpus",
-    "cpuset",
-    "credential_spec",
-    "depends_on",
-    "deploy",
-    "develop",
-    "device_cgroup_rules",
-    "devices",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "domainname",
-    "entrypoint",
-    "env_file",
-    "environment",
-    "expose",
-    "extends",
-    "external_links",
-    "extra_hosts",
-    "gpus",
-    "group_add",
-    "healthcheck",
-    "hostname",
-    "image",
-    "init",
-    "ipc",
-    "isolation",
-    "label_file",
-    "labels",
-    "links",
-    "logging",
-    "mac_address",
-    "mem_limit",
-    "mem_reservation",
-    "mem_swappiness",
-    "memswap_limit",
-    "models",
-    "network_mode",
-    "networks",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
-    "pids_limit",
-    "platform",
-    "ports",
-    "post_start",
-    "pre_stop",
-    "privileged",
-    "profiles",
-    "provider",
-    "pull_policy",
-    "pull_refresh_after",
-    "read_only",
-    "restart",
-    "runtime",
-    "scale",
-    "secrets",
-    "security_opt",
-    "shm_size",
-    "stdin_open",
-    "stop_grace_period",
-    "stop_signal",
-    "storage_opt",
-    "sysctls",
-    "tmpfs",
-    "tty",
-    "ulimits",
-    "use_api_socket",
-    "user",
-    "userns_mode",
-    "uts",
-    "volumes",
-    "volumes_from",
-    "working_dir",
-];
-
 /// Checks the shape of one file's tree.
 pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
-    let fail = |msg: String| Err(format!("validating {}: {msg}", file.display()));
-    let Value::Object(root) = tree else {
-        return fail("top-level object must be a mapping".into());
+    let mut typed = tree.clone();
+    cast_scalars(&mut typed).map_err(|e| format!("{}: {e}", file.display()))?;
+    let Some(v) = schema::validate(&typed) else {
+        return Ok(());
     };
-    for key in root.keys() {
-        if !key.starts_with("x-") && !TOP_LEVEL.contains(&key.as_str()) {
-            return fail(unknown("", key, TOP_LEVEL));
+    let mut msg = format!("validating {}: {}", file.display(), v.message());
+    let mut at = v.path.clone();
+    if let Kind::Additional { names, known } = &v.kind {
+        if let Some(hint) = names.first().and_then(|n| suggest(n, known)) {
+            msg.push_str(&format!(" (did you mean `{hint}`?)"));
         }
+        at.extend(names.first().cloned());
     }
-    for kind in ["networks", "volumes", "secrets", "configs"] {
-        match root.get(kind) {
-            None | Some(Value::Null) | Some(Value::Object(_)) => {}
-            Some(_) => return fail(format!("{kind} must be a mapping")),
-        }
+    if let Some((line, col, text)) = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| locate(&text, &at).map(|(l, c)| (l, c, text)))
+    {
+        msg.push_str(&format!(
+            "\n  at {}:{line}:{col}{}",
+            file.display(),
+            super::yaml::snippet(&text, line, col)
+        ));
     }
-    check_nested(root).or_else(fail)?;
-    let services = match root.get("services") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Object(s)) => s,
-        Some(_) => return fail("services must be a mapping".into()),
-    };
-    for (name, svc) in services {
-        let svc = match svc {
-            Value::Object(m) => m,
-            Value::Null => continue,
-            _ => return fail(format!("services.{name} must be a mapping")),
-        };
-        for key in svc.keys() {
-            if !key.starts_with("x-") && !SERVICE_KEYS.contains(&key.as_str()) {
-                return fail(unknown(&format!("services.{name}"), key, SERVICE_KEYS));
-            }
-        }
-    }
-    Ok(())
+    Err(msg)
 }
 
-/// Known keys of every nested mapping the compose-spec closes (`additionalProperties: false`),
-/// by path: `*` is any key of a mapping, `[]` any item of a sequence. Generated from
-/// compose-go's schema/compose-spec.json; `x-` keys are always allowed.
-const NESTED: &[(&str, &[&str])] = &[
-    ("services.*.develop", &["watch"]),
+/// The casts compose-go's interpolation applies to string values at these paths before the
+/// schema sees them (`*` any key, `[]` any item); a string that does not parse fails as it does.
+const CASTS: &[(&str, Cast)] = &[
+    ("services.*.cpu_count", Cast::Int64),
+    ("services.*.cpu_percent", Cast::Float),
+    ("services.*.cpu_period", Cast::Int64),
+    ("services.*.cpu_quota", Cast::Int64),
+    ("services.*.cpu_rt_period", Cast::Int64),
+    ("services.*.cpu_rt_runtime", Cast::Int64),
+    ("services.*.cpus", Cast::Float),
+    ("services.*.cpu_shares", Cast::Int64),
+    ("services.*.init", Cast::Bool),
+    ("services.*.deploy.replicas", Cast::Int),
+    ("services.*.deploy.update_config.parallelism", Cast::Int),
     (
-        "services.*.develop.watch.[]",
-        &[
-            "action",
-            "exec",
-            "ignore",
-            "include",
-            "initial_sync",
-            "path",
-            "target",
-        ],
+        "services.*.deploy.update_config.max_failure_ratio",
+        Cast::Float,
     ),
+    ("services.*.deploy.rollback_config.parallelism", Cast::Int),
     (
-        "services.*.develop.watch.[].exec",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
+        "services.*.deploy.rollback_config.max_failure_ratio",
+        Cast::Float,
     ),
+    ("services.*.deploy.restart_policy.max_attempts", Cast::Int),
     (
-        "services.*.deploy",
-        &[
-            "endpoint_mode",
-            "labels",
-            "mode",
-            "placement",
-            "replicas",
-            "resources",
-            "restart_policy",
-            "rollback_config",
-            "update_config",
-        ],
+        "services.*.deploy.placement.max_replicas_per_node",
+        Cast::Int,
     ),
-    (
-        "services.*.deploy.rollback_config",
-        &[
-            "delay",
-            "failure_action",
-            "max_failure_ratio",
-            "monitor",
-            "order",
-            "parallelism",
-        ],
-    ),
-    (
-        "services.*.deploy.update_config",
-        &[
-            "delay",
-            "failure_action",
-            "max_failure_ratio",
-            "monitor",
-            "order",
-            "parallelism",
-        ],
-    ),
-    ("services.*.deploy.resources", &["limits", "reservations"]),
-    (
-        "services.*.deploy.resources.limits",
-        &["cpus", "memory", "pids"],
-    ),
-    (
-        "services.*.deploy.resources.reservations",
-        &["cpus", "devices", "generic_resources", "memory"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.generic_resources.[]",
-        &["discrete_resource_spec"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.generic_resources.[].discrete_resource_spec",
-        &["kind", "value"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.devices.[]",
-        &["capabilities", "count", "device_ids", "driver", "options"],
-    ),
-    (
-        "services.*.deploy.restart_policy",
-        &["condition", "delay", "max_attempts", "window"],
-    ),
-    (
-        "services.*.deploy.placement",
-        &["constraints", "max_replicas_per_node", "preferences"],
-    ),
-    ("services.*.deploy.placement.preferences.[]", &["spread"]),
-    (
-        "services.*.build",
-        &[
-            "additional_contexts",
-            "args",
-            "cache_from",
-            "cache_to",
-            "context",
-            "dockerfile",
-            "dockerfile_inline",
-            "entitlements",
-            "extra_hosts",
-            "isolation",
-            "labels",
-            "network",
-            "no_cache",
-            "no_cache_filter",
-            "platforms",
-            "privileged",
-            "provenance",
-            "pull",
-            "sbom",
-            "secrets",
-            "shm_size",
-            "ssh",
-            "tags",
-            "target",
-            "ulimits",
-        ],
-    ),
-    (
-        "services.*.build.secrets.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    ("services.*.build.ulimits.*", &["hard", "soft"]),
-    (
-        "services.*.blkio_config",
-        &[
-            "device_read_bps",
-            "device_read_iops",
-            "device_write_bps",
-            "device_write_iops",
-            "weight",
-            "weight_device",
-        ],
-    ),
-    (
-        "services.*.blkio_config.device_read_bps.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_read_iops.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_write_bps.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_write_iops.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.weight_device.[]",
-        &["path", "weight"],
-    ),
-    (
-        "services.*.configs.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    (
-        "services.*.credential_spec",
-        &["config", "file", "registry"],
-    ),
-    (
-        "services.*.depends_on.*",
-        &["condition", "required", "restart"],
-    ),
-    (
-        "services.*.devices.[]",
-        &["permissions", "source", "target"],
-    ),
-    ("services.*.env_file.[]", &["format", "path", "required"]),
-    ("services.*.extends", &["file", "service"]),
-    ("services.*.provider", &["options", "type"]),
-    (
-        "services.*.healthcheck",
-        &[
-            "disable",
-            "interval",
-            "retries",
-            "start_interval",
-            "start_period",
-            "test",
-            "timeout",
-        ],
-    ),
-    ("services.*.logging", &["driver", "options"]),
-    ("services.*.models.*", &["endpoint_var", "model_var"]),
-    (
-        "services.*.networks.*",
-        &[
-            "aliases",
-            "driver_opts",
-            "gw_priority",
-            "interface_name",
-            "ipv4_address",
-            "ipv6_address",
-            "link_local_ips",
-            "mac_address",
-            "priority",
-        ],
-    ),
-    (
-        "services.*.ports.[]",
-        &[
-            "app_protocol",
-            "host_ip",
-            "mode",
-            "name",
-            "protocol",
-            "published",
-            "target",
-        ],
-    ),
-    (
-        "services.*.pre_start.[]",
-        &[
-            "command",
-            "environment",
-            "image",
-            "per_replica",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.post_start.[]",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.pre_stop.[]",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.secrets.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    ("services.*.ulimits.*", &["hard", "soft"]),
-    (
-        "services.*.volumes.[]",
-        &[
-            "bind",
-            "consistency",
-            "image",
-            "read_only",
-            "source",
-            "target",
-            "tmpfs",
-            "type",
-            "volume",
-        ],
-    ),
-    (
-        "services.*.volumes.[].bind",
-        &["create_host_path", "propagation", "recursive", "selinux"],
-    ),
-    (
-        "services.*.volumes.[].volume",
-        &["labels", "nocopy", "subpath"],
-    ),
-    ("services.*.volumes.[].tmpfs", &["mode", "size"]),
-    ("services.*.volumes.[].image", &["subpath"]),
-    (
-        "networks.*",
-        &[
-            "attachable",
-            "driver",
-            "driver_opts",
-            "enable_ipv4",
-            "enable_ipv6",
-            "external",
-            "internal",
-            "ipam",
-            "labels",
-            "name",
-        ],
-    ),
-    ("networks.*.ipam", &["config", "driver", "options"]),
-    (
-        "networks.*.ipam.config.[]",
-        &["aux_addresses", "gateway", "ip_range", "subnet"],
-    ),
-    ("networks.*.external", &["name"]),
-    (
-        "volumes.*",
-        &["driver", "driver_opts", "external", "labels", "name"],
-    ),
-    ("volumes.*.external", &["name"]),
-    (
-        "secrets.*",
-        &[
-            "driver",
-            "driver_opts",
-            "environment",
-            "external",
-            "file",
-            "labels",
-            "name",
-            "template_driver",
-        ],
-    ),
-    (
-        "configs.*",
-        &[
-            "content",
-            "environment",
-            "external",
-            "file",
-            "labels",
-            "name",
-            "template_driver",
-        ],
-    ),
+    ("services.*.healthcheck.retries", Cast::Int),
+    ("services.*.healthcheck.disable", Cast::Bool),
+    ("services.*.oom_kill_disable", Cast::Bool),
+    ("services.*.oom_score_adj", Cast::Int64),
+    ("services.*.pids_limit", Cast::Int64),
+    ("services.*.ports.[].target", Cast::Int),
+    ("services.*.privileged", Cast::Bool),
+    ("services.*.read_only", Cast::Bool),
+    ("services.*.scale", Cast::Int),
+    ("services.*.stdin_open", Cast::Bool),
+    ("services.*.tty", Cast::Bool),
+    ("services.*.ulimits.*", Cast::Int),
+    ("services.*.ulimits.*.hard", Cast::Int),
+    ("services.*.ulimits.*.soft", Cast::Int),
+    ("services.*.volumes.[].read_only", Cast::Bool),
+    ("services.*.volumes.[].volume.nocopy", Cast::Bool),
+    ("networks.*.external", Cast::Bool),
+    ("networks.*.internal", Cast::Bool),
+    ("networks.*.attachable", Cast::Bool),
+    ("networks.*.enable_ipv4", Cast::Bool),
+    ("networks.*.enable_ipv6", Cast::Bool),
+    ("volumes.*.external", Cast::Bool),
+    ("secrets.*.external", Cast::Bool),
+    ("configs.*.external", Cast::Bool),
 ];
 
-/// Checks every nested mapping of `root` that the schema closes against its known keys.
-fn check_nested(root: &serde_json::Map<String, Value>) -> Result<(), String> {
-    for (pattern, known) in NESTED {
-        let segments: Vec<&str> = pattern.split('.').collect();
-        let Some((first, rest)) = segments.split_first() else {
-            continue;
-        };
-        if let Some(v) = root.get(*first) {
-            check_at(v, rest, &mut vec![first.to_string()], known)?;
+#[derive(Clone, Copy)]
+enum Cast {
+    Int,
+    Int64,
+    Float,
+    Bool,
+}
+
+impl Cast {
+    /// The typed value, or Go's error text for the failed parse.
+    fn apply(self, s: &str) -> Result<Value, String> {
+        let syntax = |func: &str| format!("{func}: parsing {}: invalid syntax", go_quote(s));
+        match self {
+            Cast::Int => s
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| syntax("strconv.Atoi")),
+            Cast::Int64 => s
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| syntax("strconv.ParseInt")),
+            Cast::Float => s
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                .ok_or_else(|| syntax("strconv.ParseFloat")),
+            Cast::Bool => match s.to_ascii_lowercase().as_str() {
+                "true" | "y" | "yes" | "on" => Ok(Value::Bool(true)),
+                "false" | "n" | "no" | "off" => Ok(Value::Bool(false)),
+                _ => Err(format!("invalid boolean: {s}")),
+            },
         }
+    }
+}
+
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// Applies `CASTS` to `tree`; the error names the path as compose-go does
+/// (`services.web.ports.[].target`).
+fn cast_scalars(tree: &mut Value) -> Result<(), String> {
+    for (pattern, cast) in CASTS {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        cast_at(tree, &segments, &mut Vec::new(), *cast)?;
     }
     Ok(())
 }
 
-/// Walks `v` along `segments`; at the end, a mapping must hold only `known` keys. The error
-/// path is written as Compose writes it (`services.web.ports.0`).
-fn check_at(
-    v: &Value,
+fn cast_at(
+    v: &mut Value,
     segments: &[&str],
     at: &mut Vec<String>,
-    known: &[&str],
+    cast: Cast,
 ) -> Result<(), String> {
     let Some((first, rest)) = segments.split_first() else {
-        if let Value::Object(m) = v {
-            for key in m.keys() {
-                if !key.starts_with("x-") && !known.contains(&key.as_str()) {
-                    return Err(unknown(&at.join("."), key, known));
-                }
-            }
+        if let Value::String(s) = v {
+            *v = cast.apply(s).map_err(|e| {
+                format!(
+                    "error while interpolating {}: failed to cast to expected type: {e}",
+                    at.join(".")
+                )
+            })?;
         }
         return Ok(());
     };
     match (*first, v) {
         ("*", Value::Object(m)) => {
-            for (k, child) in m.iter().filter(|(k, _)| !k.starts_with("x-")) {
+            for (k, child) in m.iter_mut() {
                 at.push(k.clone());
-                let r = check_at(child, rest, at, known);
+                let r = cast_at(child, rest, at, cast);
                 at.pop();
                 r?;
             }
         }
         ("[]", Value::Array(items)) => {
-            for (i, child) in items.iter().enumerate() {
-                at.push(i.to_string());
-                let r = check_at(child, rest, at, known);
-                at.pop();
-                r?;
-            }
+            at.push("[]".into());
+            let r = items
+                .iter_mut()
+                .try_for_each(|child| cast_at(child, rest, at, cast));
+            at.pop();
+            r?;
         }
         (key, Value::Object(m)) => {
-            if let Some(child) = m.get(key) {
+            if let Some(child) = m.get_mut(key) {
                 at.push(key.to_string());
-                let r = check_at(child, rest, at, known);
+                let r = cast_at(child, rest, at, cast);
                 at.pop();
                 r?;
             }
@@ -535,18 +185,104 @@ fn check_at(
     Ok(())
 }
 
-fn unknown(at: &str, key: &str, known: &[&str]) -> String {
-    let mut msg = format!("{at} additional properties '{key}' not allowed");
-    let best = known
-        .iter()
-        .map(|k| (distance(key, k), *k))
-        .min_by_key(|(d, _)| *d);
-    if let Some((d, k)) = best {
-        if d <= 2.max(key.len() / 4) && d > 0 {
-            msg.push_str(&format!(" (did you mean `{k}`?)"));
-        }
+/// Where the key at `path` sits in block-style YAML `text`, as 1-based line and column. A
+/// best effort: flow-style collections and anchors are not followed (then `None`).
+fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let lines: Vec<Option<Line>> = text.lines().map(Line::parse).collect();
+    // The block searched for the next segment: lines from `from` indented deeper than
+    // `parent`, plus line `from` itself when it opens the sequence item being entered.
+    let mut from = 0;
+    let mut parent: Option<usize> = None;
+    let mut item_line = false;
+    let mut found = None;
+    for seg in path {
+        let index = seg.parse::<usize>().ok();
+        let block: Vec<(usize, &Line)> = lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .filter_map(|(i, l)| l.as_ref().map(|l| (i, l)))
+            .take_while(|(i, l)| {
+                (*i == from && item_line)
+                    || parent.is_none_or(|p| {
+                        l.indent > p || (index.is_some() && l.indent == p && l.item)
+                    })
+            })
+            .collect();
+        let (line, col) = if let Some(n) = index {
+            let seq = block.first().filter(|(_, l)| l.item)?.1.indent;
+            let (i, l) = block
+                .iter()
+                .filter(|(_, l)| l.item && l.indent == seq)
+                .nth(n)?;
+            from = *i;
+            parent = Some(l.indent);
+            item_line = true;
+            (*i, l.indent)
+        } else {
+            let level = block.first()?.1.key_col;
+            let (i, l) = block
+                .iter()
+                .find(|(_, l)| l.key_col == level && is_key(&l.rest, seg))?;
+            from = i + 1;
+            parent = Some(l.key_col);
+            item_line = false;
+            (*i, l.key_col)
+        };
+        found = Some((line + 1, col + 1));
     }
-    msg
+    found
+}
+
+/// One non-blank, non-comment line: its indentation, whether it opens a sequence item, the
+/// column where its content starts after any `- ` markers, and that content.
+struct Line {
+    indent: usize,
+    item: bool,
+    key_col: usize,
+    rest: String,
+}
+
+impl Line {
+    fn parse(line: &str) -> Option<Line> {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let mut rest = line.get(indent..)?;
+        if rest.trim().is_empty() || rest.starts_with('#') {
+            return None;
+        }
+        let mut key_col = indent;
+        let mut item = false;
+        while let Some(after) = rest.strip_prefix('-').filter(|a| a.starts_with(' ')) {
+            item = true;
+            let trimmed = after.trim_start_matches(' ');
+            key_col += 1 + after.len() - trimmed.len();
+            rest = trimmed;
+        }
+        Some(Line {
+            indent,
+            item,
+            key_col,
+            rest: rest.to_string(),
+        })
+    }
+}
+
+fn is_key(rest: &str, key: &str) -> bool {
+    [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+        .iter()
+        .any(|k| {
+            rest.strip_prefix(k.as_str())
+                .is_some_and(|r| r.trim_start_matches(' ').starts_with(':'))
+        })
+}
+
+/// The nearest known key to a misspelt one, when it is near enough to be a typo.
+fn suggest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    let (d, best) = known
+        .iter()
+        .map(|k| (distance(key, k), k.as_str()))
+        .min_by_key(|(d, _)| *d)?;
+    (d > 0 && d <= 2.max(key.len() / 4)).then_some(best)
 }
 
 /// Levenshtein distance between two short strings.

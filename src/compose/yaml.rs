@@ -49,7 +49,7 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
 }
 
 /// The offending line with a caret under the column, for the error message.
-fn snippet(text: &str, line: usize, column: usize) -> String {
+pub(super) fn snippet(text: &str, line: usize, column: usize) -> String {
     let Some(src) = text.lines().nth(line.saturating_sub(1)) else {
         return String::new();
     };
