@@ -56,6 +56,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         merge(&mut tree, one, &mut Vec::new(), &tags);
         strip_resets(&mut tree, &tags);
     }
+    validate::check_project(&tree)?;
     let Value::Object(mut root) = tree else {
         return Err("top-level object must be a mapping".into());
     };

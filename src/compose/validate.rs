@@ -10,6 +10,7 @@ use std::path::Path;
 /// Checks the shape of one file's tree.
 pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
     let mut typed = tree.clone();
+    drop_repeats(&mut typed);
     cast_scalars(&mut typed).map_err(|e| format!("{}: {e}", file.display()))?;
     let Some(v) = schema::validate(&typed) else {
         return Ok(());
@@ -33,6 +34,170 @@ pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
         ));
     }
     Err(msg)
+}
+
+/// Checks Docker Compose makes on the merged model of all files (compose-go's `validation`
+/// package, and its refusal of an empty project), before paths are resolved.
+pub fn check_project(tree: &Value) -> Result<(), String> {
+    let Value::Object(root) = tree else {
+        return Ok(());
+    };
+    if root.keys().all(|k| k == "version") {
+        return Err("empty compose file".into());
+    }
+    for (kind, keys) in [
+        ("configs", &["file", "environment", "content"][..]),
+        ("secrets", &["file", "environment"][..]),
+    ] {
+        for (name, def) in entries(root.get(kind)) {
+            file_object(def, keys).map_err(|e| format!("{kind}.{name}: {e}"))?;
+        }
+    }
+    for (name, def) in entries(root.get("volumes")) {
+        if let Value::Object(m) = def {
+            if m.get("external") == Some(&Value::Bool(true)) {
+                let other = m
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "name" | "external") && !k.starts_with("x-"));
+                if let Some(k) = other {
+                    return Err(format!(
+                        "volumes.{name}: conflicting parameters \"external\" and \"{k}\" specified"
+                    ));
+                }
+            }
+        }
+    }
+    for (name, svc) in entries(root.get("services")) {
+        let at = format!("services.{name}");
+        for port in items(svc.get("ports")) {
+            if let Some(ip) = port.get("host_ip") {
+                let text = ip.as_str().unwrap_or_default();
+                if text.parse::<std::net::IpAddr>().is_err() {
+                    return Err(format!("{at}.ports.[]: invalid ip address: {}", scalar(ip)));
+                }
+            }
+        }
+        for watch in items(svc.get("develop").and_then(|d| d.get("watch"))) {
+            if watch.get("path").and_then(Value::as_str) == Some("") {
+                return Err(format!("{at}.develop.watch.[].path: value can't be blank"));
+            }
+        }
+        let reserved = svc
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get("reservations"))
+            .and_then(|r| r.get("devices"));
+        for (list, path) in [
+            (reserved, "deploy.resources.reservations.devices"),
+            (svc.get("gpus"), "gpus"),
+        ] {
+            for dev in items(list) {
+                if dev.get("count").is_some() && dev.get("device_ids").is_some() {
+                    return Err(format!(
+                        "{at}.{path}.[]: \"count\" and \"device_ids\" attributes are exclusive"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A config or secret takes its content from exactly one source, unless a driver or
+/// `external` provides it.
+fn file_object(def: &Value, keys: &[&str]) -> Result<(), String> {
+    let Value::Object(m) = def else { return Ok(()) };
+    let count = keys.iter().filter(|k| m.contains_key(**k)).count();
+    if count > 1 {
+        return Err(format!(
+            "{} attributes are mutually exclusive",
+            keys.join("|")
+        ));
+    }
+    if count == 0 && !m.contains_key("driver") && !m.contains_key("external") {
+        return Err(format!("one of {} must be set", keys.join("|")));
+    }
+    Ok(())
+}
+
+fn entries(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    v.and_then(Value::as_object).into_iter().flatten()
+}
+
+fn items(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+    v.and_then(Value::as_array).into_iter().flatten()
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Lists Compose de-duplicates before validating (compose-go's `EnforceUnicity`), so a
+/// repeated item there is no `uniqueItems` violation.
+const DEDUPED: &[&str] = &[
+    "networks.*.labels",
+    "networks.*.ipam.options",
+    "services.*.annotations",
+    "services.*.build.args",
+    "services.*.build.additional_contexts",
+    "services.*.build.tags",
+    "services.*.build.labels",
+    "services.*.cap_add",
+    "services.*.cap_drop",
+    "services.*.devices",
+    "services.*.configs",
+    "services.*.deploy.labels",
+    "services.*.dns",
+    "services.*.dns_opt",
+    "services.*.dns_search",
+    "services.*.environment",
+    "services.*.env_file",
+    "services.*.expose",
+    "services.*.labels",
+    "services.*.links",
+    "services.*.networks.*.aliases",
+    "services.*.networks.*.link_local_ips",
+    "services.*.ports",
+    "services.*.profiles",
+    "services.*.secrets",
+    "services.*.sysctls",
+    "services.*.tmpfs",
+    "services.*.volumes",
+];
+
+fn drop_repeats(tree: &mut Value) {
+    for pattern in DEDUPED {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        dedup_at(tree, &segments);
+    }
+}
+
+fn dedup_at(v: &mut Value, segments: &[&str]) {
+    let Some((first, rest)) = segments.split_first() else {
+        if let Value::Array(list) = v {
+            let mut seen: Vec<Value> = Vec::new();
+            list.retain(|item| {
+                let new = !seen.contains(item);
+                if new {
+                    seen.push(item.clone());
+                }
+                new
+            });
+        }
+        return;
+    };
+    match (*first, v) {
+        ("*", Value::Object(m)) => m.values_mut().for_each(|c| dedup_at(c, rest)),
+        (key, Value::Object(m)) => {
+            if let Some(c) = m.get_mut(key) {
+                dedup_at(c, rest);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The casts compose-go's interpolation applies to string values at these paths before the
