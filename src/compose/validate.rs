@@ -3,13 +3,15 @@
 //! Compose's wording and add where the key sits (`file:line:column`, with the line) and, for a
 //! misspelt key, the nearest valid one.
 
+use super::merge::{strip_resets, Tags};
 use super::schema::{self, Kind};
 use serde_json::Value;
 use std::path::Path;
 
-/// Checks the shape of one file's tree.
-pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
+/// Checks the shape of one file's tree; values tagged `!reset` are not there for Compose.
+pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<(), String> {
     let mut typed = tree.clone();
+    strip_resets(&mut typed, tags);
     drop_repeats(&mut typed);
     cast_scalars(&mut typed).map_err(|e| format!("{}: {e}", file.display()))?;
     let Some(v) = schema::validate(&typed) else {
@@ -473,7 +475,7 @@ mod tests {
     #[test]
     fn unknown_service_key_suggests_nearest() {
         let tree = json!({"services": {"web": {"image": "x", "healtcheck": {}}}});
-        let err = validate_file(&tree, Path::new("/p/compose.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("/p/compose.yaml")).unwrap_err();
         assert_eq!(
             err,
             "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)"
@@ -483,16 +485,16 @@ mod tests {
     #[test]
     fn far_keys_get_no_hint_and_extensions_pass() {
         let tree = json!({"services": {"web": {"zzzzzzzz": 1}}});
-        let err = validate_file(&tree, Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
         assert!(!err.contains("did you mean"), "{err}");
         let ok = json!({"x-common": 1, "services": {"web": {"x-note": 1, "image": "a"}}});
-        assert!(validate_file(&ok, Path::new("c.yaml")).is_ok());
+        assert!(validate_file(&ok, &Tags::new(), Path::new("c.yaml")).is_ok());
     }
 
     #[test]
     fn nested_keys_are_checked() {
         let tree = json!({"services": {"web": {"image": "x", "healthcheck": {"intervall": "1s"}}}});
-        let err = validate_file(&tree, Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
         assert!(
             err.ends_with("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
             "{err}"
@@ -516,7 +518,7 @@ mod tests {
             ),
         ];
         for (tree, want) in cases {
-            let got = validate_file(&tree, Path::new("c.yaml")).err();
+            let got = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).err();
             match want {
                 Some(w) => assert!(got.as_deref().unwrap_or("").contains(w), "{got:?}"),
                 None => assert_eq!(got, None),
