@@ -532,4 +532,80 @@ mod tests {
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same", "same"), 0);
     }
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('.').map(String::from).collect()
+    }
+
+    #[test]
+    fn locate_finds_keys_and_items_in_block_yaml() {
+        let text = "# c\nservices:\n  web:\n    image: x\n    ports:\n    - \"80:80\"\n    -   target: 80\n        published: \"8080\"\n  db:\n    image: y\n";
+        let cases = [
+            ("services.web.image", Some((4, 5))),
+            ("services.web.ports.0", Some((6, 5))),
+            ("services.web.ports.1.published", Some((8, 9))),
+            ("services.web.ports.1.target", Some((7, 9))),
+            ("services.db.image", Some((10, 5))),
+            ("services.web.ports.2", None),
+            ("services.nope", None),
+        ];
+        for (p, want) in cases {
+            assert_eq!(locate(text, &path(p)), want, "{p}");
+        }
+    }
+
+    #[test]
+    fn locate_survives_odd_text() {
+        for text in [
+            "",
+            "- - -\n  -\n",
+            "\tservices:\n",
+            "a: [1, 2]\n",
+            "w\u{e9}b:\n  \u{e4}: 1\n",
+            "-\n- \n",
+        ] {
+            for p in ["a", "a.0", "services.web", "0.0.0", "w\u{e9}b.\u{e4}"] {
+                let _ = locate(text, &path(p));
+            }
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_key_in_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("compose.yaml");
+        let text =
+            "services:\n  web:\n    image: x\n    healtcheck:\n      test: [CMD, \"true\"]\n";
+        std::fs::write(&file, text).expect("write");
+        let tree =
+            json!({"services": {"web": {"image": "x", "healtcheck": {"test": ["CMD", "true"]}}}});
+        let err = validate_file(&tree, &Tags::new(), &file).unwrap_err();
+        assert!(err.contains("(did you mean `healthcheck`?)"), "{err}");
+        assert!(err.contains(&format!("at {}:4:5", file.display())), "{err}");
+        assert!(err.contains("4 |     healtcheck:"), "{err}");
+    }
+
+    #[test]
+    fn casts_and_merged_checks_speak_like_compose() {
+        let tree = json!({"services": {"web": {"image": "x", "ports": [{"target": "80"}, {"target": "x"}]}}});
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
+        assert_eq!(err, "c.yaml: error while interpolating services.web.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing \"x\": invalid syntax");
+        let ok = json!({"services": {"web": {"image": "x", "tty": "yes", "ports": ["80", "80"]}}});
+        assert_eq!(
+            validate_file(&ok, &Tags::new(), Path::new("c.yaml")),
+            Ok(())
+        );
+        assert_eq!(
+            check_project(&json!({"version": "3"})),
+            Err("empty compose file".into())
+        );
+        assert_eq!(
+            check_project(&json!({"configs": {"c": {"file": "a", "content": "b"}}})),
+            Err("configs.c: file|environment|content attributes are mutually exclusive".into())
+        );
+        assert_eq!(
+            check_project(&json!({"secrets": {"s": {"external": true}}})),
+            Ok(())
+        );
+    }
 }
