@@ -25,17 +25,44 @@ pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<(), Strin
         }
         at.extend(names.first().cloned());
     }
-    if let Some((line, col, text)) = std::fs::read_to_string(file)
+    if at.is_empty() {
+        return Err(msg);
+    }
+    let key = key_path(&typed, &at);
+    match std::fs::read_to_string(file)
         .ok()
         .and_then(|text| locate(&text, &at).map(|(l, c)| (l, c, text)))
     {
-        msg.push_str(&format!(
-            "\n  at {}:{line}:{col}{}",
+        Some((line, col, text)) => msg.push_str(&format!(
+            "\n  at {key}, {}:{line}:{col}{}",
             file.display(),
             super::yaml::snippet(&text, line, col)
-        ));
+        )),
+        None => msg.push_str(&format!("\n  at {key}, {}", file.display())),
     }
     Err(msg)
+}
+
+/// The key path written for people: sequence items as `[1]` (`services.web.ports[1].target`).
+fn key_path(tree: &Value, path: &[String]) -> String {
+    let mut out = String::new();
+    let mut node = Some(tree);
+    for seg in path {
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{seg}]"));
+                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(seg);
+                node = node.and_then(|n| n.get(seg.as_str()));
+            }
+        }
+    }
+    out
 }
 
 /// Checks Docker Compose makes on the merged model of all files (compose-go's `validation`
@@ -478,7 +505,7 @@ mod tests {
         let err = validate_file(&tree, &Tags::new(), Path::new("/p/compose.yaml")).unwrap_err();
         assert_eq!(
             err,
-            "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)"
+            "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)\n  at services.web.healtcheck, /p/compose.yaml"
         );
     }
 
@@ -496,7 +523,7 @@ mod tests {
         let tree = json!({"services": {"web": {"image": "x", "healthcheck": {"intervall": "1s"}}}});
         let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
         assert!(
-            err.ends_with("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
+            err.contains("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
             "{err}"
         );
     }
@@ -555,6 +582,16 @@ mod tests {
     }
 
     #[test]
+    fn key_paths_bracket_sequence_items() {
+        let tree = json!({"services": {"web": {"ports": ["80", {"target": "x"}]}}});
+        assert_eq!(
+            key_path(&tree, &path("services.web.ports.1.target")),
+            "services.web.ports[1].target"
+        );
+        assert_eq!(key_path(&tree, &path("services.0")), "services.0");
+    }
+
+    #[test]
     fn locate_survives_odd_text() {
         for text in [
             "",
@@ -581,7 +618,13 @@ mod tests {
             json!({"services": {"web": {"image": "x", "healtcheck": {"test": ["CMD", "true"]}}}});
         let err = validate_file(&tree, &Tags::new(), &file).unwrap_err();
         assert!(err.contains("(did you mean `healthcheck`?)"), "{err}");
-        assert!(err.contains(&format!("at {}:4:5", file.display())), "{err}");
+        assert!(
+            err.contains(&format!(
+                "at services.web.healtcheck, {}:4:5",
+                file.display()
+            )),
+            "{err}"
+        );
         assert!(err.contains("4 |     healtcheck:"), "{err}");
     }
 
