@@ -43,6 +43,24 @@ pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<(), Strin
     Err(msg)
 }
 
+/// Checks the one service another file lends through `extends` (Docker Compose validates the
+/// extending file after the base is merged in, so the rest of that file goes unchecked).
+pub fn validate_service(tree: &Value, tags: &Tags, name: &str, file: &Path) -> Result<(), String> {
+    let Some(svc) = tree.get("services").and_then(|s| s.get(name)) else {
+        return Ok(());
+    };
+    let own: Tags = tags
+        .iter()
+        .filter(|(p, _)| p.len() > 2 && p[0] == "services" && p[1] == name)
+        .map(|(p, t)| (p.clone(), *t))
+        .collect();
+    let mut services = serde_json::Map::new();
+    services.insert(name.to_string(), svc.clone());
+    let mut doc = serde_json::Map::new();
+    doc.insert("services".into(), Value::Object(services));
+    validate_file(&Value::Object(doc), &own, file)
+}
+
 /// The key path written for people: sequence items as `[1]` (`services.web.ports[1].target`).
 fn key_path(tree: &Value, path: &[String]) -> String {
     let mut out = String::new();
