@@ -9,13 +9,15 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Checks the shape of one file's tree; values tagged `!reset` are not there for Compose.
-pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<(), String> {
+/// Returns the warnings Compose prints on the way (YAML 1.1 booleans).
+pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<Vec<String>, String> {
     let mut typed = tree.clone();
     strip_resets(&mut typed, tags);
     drop_repeats(&mut typed);
-    cast_scalars(&mut typed).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut warnings = Vec::new();
+    cast_scalars(&mut typed, &mut warnings).map_err(|e| format!("{}: {e}", file.display()))?;
     let Some(v) = schema::validate(&typed) else {
-        return Ok(());
+        return Ok(warnings);
     };
     let mut msg = format!("validating {}: {}", file.display(), v.message());
     let mut at = v.path.clone();
@@ -58,7 +60,7 @@ pub fn validate_service(tree: &Value, tags: &Tags, name: &str, file: &Path) -> R
     services.insert(name.to_string(), svc.clone());
     let mut doc = serde_json::Map::new();
     doc.insert("services".into(), Value::Object(services));
-    validate_file(&Value::Object(doc), &own, file)
+    validate_file(&Value::Object(doc), &own, file).map(drop)
 }
 
 /// The key path written for people: sequence items as `[1]` (`services.web.ports[1].target`).
@@ -336,16 +338,28 @@ impl Cast {
     }
 }
 
+/// `yes`/`no`-style words Compose still reads as booleans, and the word it asks for instead.
+fn yaml11_bool(cast: Cast, s: &str) -> Option<&'static str> {
+    if !matches!(cast, Cast::Bool) {
+        return None;
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "on" => Some("true"),
+        "n" | "no" | "off" => Some("false"),
+        _ => None,
+    }
+}
+
 fn go_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
 /// Applies `CASTS` to `tree`; the error names the path as compose-go does
 /// (`services.web.ports.[].target`).
-fn cast_scalars(tree: &mut Value) -> Result<(), String> {
+fn cast_scalars(tree: &mut Value, warnings: &mut Vec<String>) -> Result<(), String> {
     for (pattern, cast) in CASTS {
         let segments: Vec<&str> = pattern.split('.').collect();
-        cast_at(tree, &segments, &mut Vec::new(), *cast)?;
+        cast_at(tree, &segments, &mut Vec::new(), *cast, warnings)?;
     }
     Ok(())
 }
@@ -355,9 +369,16 @@ fn cast_at(
     segments: &[&str],
     at: &mut Vec<String>,
     cast: Cast,
+    warnings: &mut Vec<String>,
 ) -> Result<(), String> {
     let Some((first, rest)) = segments.split_first() else {
         if let Value::String(s) = v {
+            if let Some(word) = yaml11_bool(cast, s) {
+                warnings.push(format!(
+                    "{} for boolean is not supported by YAML 1.2, please use `{word}`",
+                    go_quote(s)
+                ));
+            }
             *v = cast.apply(s).map_err(|e| {
                 format!(
                     "error while interpolating {}: failed to cast to expected type: {e}",
@@ -371,7 +392,7 @@ fn cast_at(
         ("*", Value::Object(m)) => {
             for (k, child) in m.iter_mut() {
                 at.push(k.clone());
-                let r = cast_at(child, rest, at, cast);
+                let r = cast_at(child, rest, at, cast, warnings);
                 at.pop();
                 r?;
             }
@@ -380,14 +401,14 @@ fn cast_at(
             at.push("[]".into());
             let r = items
                 .iter_mut()
-                .try_for_each(|child| cast_at(child, rest, at, cast));
+                .try_for_each(|child| cast_at(child, rest, at, cast, warnings));
             at.pop();
             r?;
         }
         (key, Value::Object(m)) => {
             if let Some(child) = m.get_mut(key) {
                 at.push(key.to_string());
-                let r = cast_at(child, rest, at, cast);
+                let r = cast_at(child, rest, at, cast, warnings);
                 at.pop();
                 r?;
             }
@@ -654,7 +675,9 @@ mod tests {
         let ok = json!({"services": {"web": {"image": "x", "tty": "yes", "ports": ["80", "80"]}}});
         assert_eq!(
             validate_file(&ok, &Tags::new(), Path::new("c.yaml")),
-            Ok(())
+            Ok(vec![
+                "\"yes\" for boolean is not supported by YAML 1.2, please use `true`".to_string()
+            ])
         );
         assert_eq!(
             check_project(&json!({"version": "3"})),
