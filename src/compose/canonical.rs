@@ -964,11 +964,24 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
         Some((h, c)) => (h, c),
         None => ("", rest),
     };
-    let (c_start, c_end) = port_range(container)?;
+    // go-connections' order and words: the address, then the protocol (none at all when the
+    // container port is empty), the container port, the host port.
+    if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("invalid IP address: {ip}"));
+    }
+    if container.is_empty() {
+        return Err("invalid proto: ".into());
+    }
+    let proto = if proto.is_empty() { "tcp" } else { proto };
+    if !matches!(proto.to_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("invalid proto: {}", proto.to_lowercase()));
+    }
+    let (c_start, c_end) =
+        port_range(container).map_err(|_| format!("invalid containerPort: {container}"))?;
     let host_range = if host.is_empty() {
         None
     } else {
-        Some(port_range(host)?)
+        Some(port_range(host).map_err(|_| format!("invalid hostPort: {host}"))?)
     };
     if let Some((h_start, h_end)) = host_range {
         if h_end - h_start != c_end - c_start && c_end != c_start {
@@ -1232,6 +1245,20 @@ mod tests {
         assert_eq!(
             p("::1:7000:7000"),
             r#"[{"mode":"ingress","host_ip":"::1","target":7000,"published":"7000","protocol":"tcp"}]"#
+        );
+        for (spec, want) in [
+            ("eighty:80", "invalid hostPort: eighty"),
+            ("80:eighty", "invalid containerPort: eighty"),
+            ("80/xyz", "invalid proto: xyz"),
+            ("80:", "invalid proto: "),
+            ("a:b:c:d", "invalid IP address: a:b"),
+            ("99999:80", "invalid hostPort: 99999"),
+        ] {
+            assert_eq!(parse_port(spec).unwrap_err(), want, "{spec}");
+        }
+        assert_eq!(
+            p("80/"),
+            r#"[{"mode":"ingress","target":80,"protocol":"tcp"}]"#
         );
         let pairs = parse_port("8000-8002:9000-9002").unwrap();
         assert_eq!(pairs[2]["published"], "8002");
