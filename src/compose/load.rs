@@ -100,6 +100,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     }
     let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
     check_references(&services, &root)?;
+    validate::check_consistency(&services, &root)?;
     resource_defaults(&mut root, &services, &name);
 
     services.sort_keys();

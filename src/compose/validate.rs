@@ -117,6 +117,7 @@ pub fn check_project(tree: &Value) -> Result<(), String> {
         }
     }
     for (name, svc) in entries(root.get("services")) {
+        check_scale(name, svc)?;
         let at = format!("services.{name}");
         for port in items(svc.get("ports")) {
             if let Some(ip) = port.get("host_ip") {
@@ -150,6 +151,267 @@ pub fn check_project(tree: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `scale` against `deploy.replicas`, checked before defaults copy one onto the other.
+fn check_scale(name: &str, svc: &Value) -> Result<(), String> {
+    let scale = svc.get("scale").and_then(Value::as_i64);
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .and_then(number);
+    if let (Some(s), Some(r)) = (scale, replicas) {
+        if s as f64 != r {
+            return Err(format!(
+                "services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"
+            ));
+        }
+    }
+    if scale.is_some_and(|s| s < 0) {
+        return Err(format!(
+            "services.{name}.scale: must be greater than or equal to 0"
+        ));
+    }
+    if replicas.is_some_and(|r| r < 0.0) {
+        return Err(format!(
+            "services.{name}.deploy.replicas: must be greater than or equal to 0"
+        ));
+    }
+    Ok(())
+}
+
+/// Docker Compose's consistency checks on the loaded project (enabled services only, after
+/// profiles), for what `check_references` does not already cover.
+pub fn check_consistency(
+    services: &serde_json::Map<String, Value>,
+    root: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let declared = |kind: &str, key: &str| {
+        root.get(kind)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key(key))
+    };
+    for (name, svc) in services {
+        let invalid = |what: String| Err(format!("{what}: invalid compose project"));
+        let build = svc.get("build").and_then(Value::as_object);
+        if let Some(b) = build {
+            if has_text(b.get("dockerfile")) && has_text(b.get("dockerfile_inline")) {
+                return invalid(format!(
+                    "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline"
+                ));
+            }
+            for (ctx, target) in key_values(b.get("additional_contexts")) {
+                let Some(other) = target.strip_prefix("service:") else {
+                    continue;
+                };
+                match services.get(other) {
+                    None => {
+                        return Err(format!(
+                            "service {name:?} declares unknown service {other:?} as additional contexts {ctx}"
+                        ))
+                    }
+                    Some(o) if o.get("build").is_none() => {
+                        return Err(format!(
+                            "service {name:?} declares non-buildable service {other:?} as additional contexts {ctx}"
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let (Some(Value::Array(platforms)), Some(p)) = (
+                b.get("platforms"),
+                svc.get("platform").and_then(Value::as_str),
+            ) {
+                if !platforms.is_empty()
+                    && !p.is_empty()
+                    && !platforms.iter().any(|x| x.as_str() == Some(p))
+                {
+                    return invalid(format!(
+                        "service.build.platforms MUST include service.platform {p:?}"
+                    ));
+                }
+            }
+        }
+        let networks = svc.get("networks").and_then(Value::as_object);
+        if has_text(svc.get("network_mode")) && networks.is_some_and(|n| !n.is_empty()) {
+            return invalid(format!(
+                "service {name} declares mutually exclusive `network_mode` and `networks`"
+            ));
+        }
+        let test = svc.get("healthcheck").and_then(|h| h.get("test"));
+        if let Some(first) = test.and_then(Value::as_array).and_then(|t| t.first()) {
+            if !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE")) {
+                return Err(
+                    r#"healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE""#.into(),
+                );
+            }
+        }
+        let sources = |v: Option<&Value>| -> Vec<String> {
+            items(v)
+                .filter_map(|i| match i {
+                    Value::String(s) => Some(s.clone()),
+                    other => other.get("source").map(scalar),
+                })
+                .collect()
+        };
+        for s in sources(build.and_then(|b| b.get("secrets"))) {
+            if !declared("secrets", &s) {
+                return invalid(format!(
+                    "service {name:?} refers to undefined build secret {s}"
+                ));
+            }
+        }
+        for c in sources(svc.get("configs")) {
+            if !declared("configs", &c) {
+                return invalid(format!("service {name:?} refers to undefined config {c}"));
+            }
+        }
+        let models: Vec<String> = match svc.get("models") {
+            Some(Value::Object(m)) => m.keys().cloned().collect(),
+            other => items(other).map(scalar).collect(),
+        };
+        for m in models {
+            if !declared("models", &m) {
+                return invalid(format!("service {name:?} refers to undefined model {m}"));
+            }
+        }
+        for s in sources(svc.get("secrets")) {
+            if !declared("secrets", &s) {
+                return invalid(format!("service {name:?} refers to undefined secret {s}"));
+            }
+        }
+        check_limits(name, svc)?;
+        check_unique_names_and_mounts(name, svc)?;
+    }
+    Ok(())
+}
+
+/// A service-level limit and its `deploy.resources` twin must agree when both exist.
+fn check_limits(name: &str, svc: &Value) -> Result<(), String> {
+    let resources = svc.get("deploy").and_then(|d| d.get("resources"));
+    let limits = resources
+        .and_then(|r| r.get("limits"))
+        .filter(|l| l.is_object());
+    let reservations = resources
+        .and_then(|r| r.get("reservations"))
+        .filter(|l| l.is_object());
+    let pairs = [
+        ("cpus", limits, "cpus", "deploy.resources.limits.cpus"),
+        (
+            "mem_limit",
+            limits,
+            "memory",
+            "deploy.resources.limits.memory",
+        ),
+        (
+            "mem_reservation",
+            reservations,
+            "memory",
+            "deploy.resources.reservations.memory",
+        ),
+        ("pids_limit", limits, "pids", "deploy.resources.limits.pids"),
+    ];
+    for (own, section, key, twin) in pairs {
+        let Some(mine) = svc.get(own).and_then(number).filter(|n| *n != 0.0) else {
+            continue;
+        };
+        let Some(section) = section else { continue };
+        let theirs = section.get(key).and_then(number).unwrap_or(0.0);
+        let differ = if own == "cpus" {
+            (mine as f32) != (theirs as f32)
+        } else {
+            mine != theirs
+        };
+        if differ {
+            return Err(format!(
+                "services.{name}: can't set distinct values on '{own}' and '{twin}': invalid compose project"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `container_name` with several replicas, watch rules without a target, and two mounts on
+/// one path.
+fn check_unique_names_and_mounts(name: &str, svc: &Value) -> Result<(), String> {
+    let scale = svc.get("scale").and_then(number);
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .and_then(number);
+    if scale.or(replicas).unwrap_or(1.0) > 1.0 && has_text(svc.get("container_name")) {
+        let attr = if scale.is_some() {
+            "scale"
+        } else {
+            "deploy.replicas"
+        };
+        // Compose's message has its two arguments swapped; this is what it prints.
+        return Err(format!(
+            "services.{attr}: can't set container_name and {name} as container name must be unique: invalid compose project"
+        ));
+    }
+    for watch in items(svc.get("develop").and_then(|d| d.get("watch"))) {
+        let action = watch
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !has_text(watch.get("target")) && action != "rebuild" && action != "restart" {
+            return Err(format!(
+                "services.{name}.develop.watch: target is required for non-rebuild actions: invalid compose project"
+            ));
+        }
+    }
+    let mut mounts: Vec<(String, String)> = Vec::new();
+    let tmpfs: Vec<String> = match svc.get("tmpfs") {
+        Some(Value::String(t)) => vec![t.clone()],
+        other => items(other).map(scalar).collect(),
+    };
+    let targets = tmpfs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                format!("services.{name}.tmpfs[{i}]"),
+                t.split(':').next().unwrap_or_default().to_string(),
+            )
+        })
+        .chain(items(svc.get("volumes")).enumerate().map(|(i, v)| {
+            let target = v.get("target").map(scalar).unwrap_or_default();
+            (format!("services.{name}.volumes[{i}]"), target)
+        }));
+    for (loc, path) in targets {
+        if let Some((_, first)) = mounts.iter().find(|(p, _)| *p == path) {
+            return Err(format!("{loc}: target {path} already mounted as {first}"));
+        }
+        mounts.push((path, loc));
+    }
+    Ok(())
+}
+
+fn has_text(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A mapping, or a list of `key=value` strings, as pairs.
+fn key_values(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), scalar(v))).collect(),
+        other => items(other)
+            .filter_map(|i| {
+                i.as_str()?
+                    .split_once('=')
+                    .map(|(k, v)| (k.into(), v.into()))
+            })
+            .collect(),
+    }
 }
 
 /// A config or secret takes its content from exactly one source, unless a driver or
