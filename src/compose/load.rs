@@ -180,8 +180,12 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
         ));
     }
     let tags = std::mem::take(&mut tree.1);
-    ctx.notes
-        .extend(validate::validate_file(&tree.0, &tags, file)?);
+    ctx.notes.extend(validate::validate_file(
+        &tree.0,
+        &tags,
+        file,
+        ctx.interpolate,
+    )?);
     canonicalize_file(&mut tree.0, &mut ctx.notes)
         .map_err(|e| format!("validating {}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();

@@ -9,13 +9,21 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Checks the shape of one file's tree; values tagged `!reset` are not there for Compose.
-/// Returns the warnings Compose prints on the way (YAML 1.1 booleans).
-pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<Vec<String>, String> {
+/// Returns the warnings Compose prints on the way (YAML 1.1 booleans). The type casts belong
+/// to interpolation: without it (`config --no-interpolate`) strings stay strings.
+pub fn validate_file(
+    tree: &Value,
+    tags: &Tags,
+    file: &Path,
+    interpolate: bool,
+) -> Result<Vec<String>, String> {
     let mut typed = tree.clone();
     strip_resets(&mut typed, tags);
     drop_repeats(&mut typed);
     let mut warnings = Vec::new();
-    cast_scalars(&mut typed, &mut warnings).map_err(|e| format!("{}: {e}", file.display()))?;
+    if interpolate {
+        cast_scalars(&mut typed, &mut warnings).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
     let Some(v) = schema::validate(&typed) else {
         return Ok(warnings);
     };
@@ -47,7 +55,13 @@ pub fn validate_file(tree: &Value, tags: &Tags, file: &Path) -> Result<Vec<Strin
 
 /// Checks the one service another file lends through `extends` (Docker Compose validates the
 /// extending file after the base is merged in, so the rest of that file goes unchecked).
-pub fn validate_service(tree: &Value, tags: &Tags, name: &str, file: &Path) -> Result<(), String> {
+pub fn validate_service(
+    tree: &Value,
+    tags: &Tags,
+    name: &str,
+    file: &Path,
+    interpolate: bool,
+) -> Result<(), String> {
     let Some(svc) = tree.get("services").and_then(|s| s.get(name)) else {
         return Ok(());
     };
@@ -60,7 +74,7 @@ pub fn validate_service(tree: &Value, tags: &Tags, name: &str, file: &Path) -> R
     services.insert(name.to_string(), svc.clone());
     let mut doc = serde_json::Map::new();
     doc.insert("services".into(), Value::Object(services));
-    validate_file(&Value::Object(doc), &own, file).map(drop)
+    validate_file(&Value::Object(doc), &own, file, interpolate).map(drop)
 }
 
 /// The key path written for people: sequence items as `[1]` (`services.web.ports[1].target`).
@@ -803,7 +817,8 @@ mod tests {
     #[test]
     fn unknown_service_key_suggests_nearest() {
         let tree = json!({"services": {"web": {"image": "x", "healtcheck": {}}}});
-        let err = validate_file(&tree, &Tags::new(), Path::new("/p/compose.yaml")).unwrap_err();
+        let err =
+            validate_file(&tree, &Tags::new(), Path::new("/p/compose.yaml"), true).unwrap_err();
         assert_eq!(
             err,
             "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)\n  at services.web.healtcheck, /p/compose.yaml"
@@ -813,16 +828,16 @@ mod tests {
     #[test]
     fn far_keys_get_no_hint_and_extensions_pass() {
         let tree = json!({"services": {"web": {"zzzzzzzz": 1}}});
-        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
         assert!(!err.contains("did you mean"), "{err}");
         let ok = json!({"x-common": 1, "services": {"web": {"x-note": 1, "image": "a"}}});
-        assert!(validate_file(&ok, &Tags::new(), Path::new("c.yaml")).is_ok());
+        assert!(validate_file(&ok, &Tags::new(), Path::new("c.yaml"), true).is_ok());
     }
 
     #[test]
     fn nested_keys_are_checked() {
         let tree = json!({"services": {"web": {"image": "x", "healthcheck": {"intervall": "1s"}}}});
-        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
         assert!(
             err.contains("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
             "{err}"
@@ -846,7 +861,7 @@ mod tests {
             ),
         ];
         for (tree, want) in cases {
-            let got = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).err();
+            let got = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).err();
             match want {
                 Some(w) => assert!(got.as_deref().unwrap_or("").contains(w), "{got:?}"),
                 None => assert_eq!(got, None),
@@ -917,7 +932,7 @@ mod tests {
         std::fs::write(&file, text).expect("write");
         let tree =
             json!({"services": {"web": {"image": "x", "healtcheck": {"test": ["CMD", "true"]}}}});
-        let err = validate_file(&tree, &Tags::new(), &file).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), &file, true).unwrap_err();
         assert!(err.contains("(did you mean `healthcheck`?)"), "{err}");
         assert!(
             err.contains(&format!(
@@ -932,11 +947,11 @@ mod tests {
     #[test]
     fn casts_and_merged_checks_speak_like_compose() {
         let tree = json!({"services": {"web": {"image": "x", "ports": [{"target": "80"}, {"target": "x"}]}}});
-        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
         assert_eq!(err, "c.yaml: error while interpolating services.web.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing \"x\": invalid syntax");
         let ok = json!({"services": {"web": {"image": "x", "tty": "yes", "ports": ["80", "80"]}}});
         assert_eq!(
-            validate_file(&ok, &Tags::new(), Path::new("c.yaml")),
+            validate_file(&ok, &Tags::new(), Path::new("c.yaml"), true),
             Ok(vec![
                 "\"yes\" for boolean is not supported by YAML 1.2, please use `true`".to_string()
             ])
