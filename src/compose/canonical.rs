@@ -290,7 +290,7 @@ fn typed_scalars(map: &mut Map<String, Value>) -> Result<(), String> {
     if let Some(Value::Array(devices)) = map.get_mut("devices") {
         for d in devices.iter_mut() {
             if let Value::String(spec) = d {
-                *d = device(spec);
+                *d = device(spec)?;
             }
         }
     }
@@ -360,26 +360,42 @@ fn cast_float(v: Option<&mut Value>) {
 }
 
 /// `/dev/a[:/dev/b[:perm]]` → `{source, target, permissions}`.
-fn device(spec: &str) -> Value {
+fn device(spec: &str) -> Result<Value, String> {
     let parts: Vec<&str> = spec.split(':').collect();
     let (source, target, perms) = match parts.as_slice() {
         [s] => (*s, *s, "rwm"),
         [s, t] => (*s, *t, "rwm"),
-        [s, t, p, ..] => (*s, *t, *p),
-        [] => (spec, spec, "rwm"),
+        [s, t, p] => (*s, *t, *p),
+        _ => {
+            return Err(format!(
+                "devices: confusing device mapping, please use long syntax: {spec}"
+            ))
+        }
     };
-    json!({ "source": source, "target": target, "permissions": perms })
+    Ok(json!({ "source": source, "target": target, "permissions": perms }))
 }
 
 /// A byte count as compose-go prints it: a decimal string ("64m" → "67108864").
 fn bytes(v: &Value) -> Result<Value, String> {
     let n = match v {
         Value::Number(n) => return Ok(Value::String(n.to_string())),
-        Value::String(s) => parse_bytes(s).ok_or_else(|| format!("invalid size {s:?}"))?,
+        Value::String(s) => parse_bytes(s).ok_or_else(|| size_error(s))?,
         Value::Null => return Ok(Value::Null),
         other => return Err(format!("invalid size {other}")),
     };
     Ok(Value::String(n.to_string()))
+}
+
+/// Why go-units refuses a size: no number at all, or a unit it does not know.
+fn size_error(s: &str) -> String {
+    let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else {
+        return format!("invalid size: '{s}'");
+    };
+    let (num, suffix) = (&s[..sep + 1], &s[sep + 1..]);
+    if num.trim().parse::<f64>().is_err() || suffix.is_empty() {
+        return format!("invalid size: '{s}'");
+    }
+    format!("invalid suffix: '{suffix}'")
 }
 
 /// go-units `RAMInBytes`: a number with an optional binary unit (b, k, m, g, t, p; "kb" etc.).
@@ -841,14 +857,43 @@ pub fn format_go_duration(ns: i128) -> String {
 
 fn duration(v: &Value) -> Result<Value, String> {
     let ns = match v {
-        Value::String(s) => {
-            parse_go_duration(s).ok_or_else(|| format!("invalid duration {s:?}"))?
-        }
+        Value::String(s) => parse_go_duration(s).ok_or_else(|| duration_error(s))?,
         Value::Number(n) if n.as_i64() == Some(0) => 0,
         Value::Null => return Ok(Value::Null),
         other => return Err(format!("invalid duration {other}")),
     };
     Ok(Value::String(format_go_duration(ns)))
+}
+
+/// Why Go's `time.ParseDuration` refuses `s`, in its words.
+fn duration_error(s: &str) -> String {
+    let q = serde_json::to_string(s).unwrap_or_default();
+    let mut rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    while !rest.is_empty() {
+        let num = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num == 0 || !rest[..num].bytes().any(|b| b.is_ascii_digit()) {
+            break;
+        }
+        rest = &rest[num..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        if unit.is_empty() {
+            return format!("time: missing unit in duration {q}");
+        }
+        if !matches!(
+            unit,
+            "ns" | "us" | "\u{b5}s" | "\u{3bc}s" | "ms" | "s" | "m" | "h" | "d" | "w"
+        ) {
+            let u = serde_json::to_string(unit).unwrap_or_default();
+            return format!("time: unknown unit {u} in duration {q}");
+        }
+        rest = &rest[unit_len..];
+    }
+    format!("time: invalid duration {q}")
 }
 
 fn ports(v: &Value, at: &str) -> Result<Value, String> {
@@ -964,11 +1009,24 @@ pub fn parse_port(spec: &str) -> Result<Vec<Value>, String> {
         Some((h, c)) => (h, c),
         None => ("", rest),
     };
-    let (c_start, c_end) = port_range(container)?;
+    // go-connections' order and words: the address, then the protocol (none at all when the
+    // container port is empty), the container port, the host port.
+    if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("invalid IP address: {ip}"));
+    }
+    if container.is_empty() {
+        return Err("invalid proto: ".into());
+    }
+    let proto = if proto.is_empty() { "tcp" } else { proto };
+    if !matches!(proto.to_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("invalid proto: {}", proto.to_lowercase()));
+    }
+    let (c_start, c_end) =
+        port_range(container).map_err(|_| format!("invalid containerPort: {container}"))?;
     let host_range = if host.is_empty() {
         None
     } else {
-        Some(port_range(host)?)
+        Some(port_range(host).map_err(|_| format!("invalid hostPort: {host}"))?)
     };
     if let Some((h_start, h_end)) = host_range {
         if h_end - h_start != c_end - c_start && c_end != c_start {
@@ -1232,6 +1290,20 @@ mod tests {
         assert_eq!(
             p("::1:7000:7000"),
             r#"[{"mode":"ingress","host_ip":"::1","target":7000,"published":"7000","protocol":"tcp"}]"#
+        );
+        for (spec, want) in [
+            ("eighty:80", "invalid hostPort: eighty"),
+            ("80:eighty", "invalid containerPort: eighty"),
+            ("80/xyz", "invalid proto: xyz"),
+            ("80:", "invalid proto: "),
+            ("a:b:c:d", "invalid IP address: a:b"),
+            ("99999:80", "invalid hostPort: 99999"),
+        ] {
+            assert_eq!(parse_port(spec).unwrap_err(), want, "{spec}");
+        }
+        assert_eq!(
+            p("80/"),
+            r#"[{"mode":"ingress","target":80,"protocol":"tcp"}]"#
         );
         let pairs = parse_port("8000-8002:9000-9002").unwrap();
         assert_eq!(pairs[2]["published"], "8002");

@@ -53,7 +53,8 @@ pub(super) fn resolve_service(
     let base = match ext.get("file").and_then(Value::as_str) {
         Some(f) => {
             let path = clean(&dir.join(f));
-            let (mut other, _) = parse_interpolated(&path, ctx)?;
+            let (mut other, tags) = parse_interpolated(&path, ctx)?;
+            super::validate::validate_service(&other, &tags, &base_name, &path, ctx.interpolate)?;
             canonicalize_file(&mut other, &mut ctx.notes)?;
             let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             let mut base = resolve_service(&mut other, &base_name, &other_dir, ctx, chain)?;

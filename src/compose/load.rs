@@ -56,6 +56,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         merge(&mut tree, one, &mut Vec::new(), &tags);
         strip_resets(&mut tree, &tags);
     }
+    validate::check_project(&tree)?;
     let Value::Object(mut root) = tree else {
         return Err("top-level object must be a mapping".into());
     };
@@ -99,6 +100,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     }
     let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
     check_references(&services, &root)?;
+    validate::check_consistency(&services, &root)?;
     resource_defaults(&mut root, &services, &name);
 
     services.sort_keys();
@@ -178,7 +180,12 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
         ));
     }
     let tags = std::mem::take(&mut tree.1);
-    validate::validate_file(&tree.0, file)?;
+    ctx.notes.extend(validate::validate_file(
+        &tree.0,
+        &tags,
+        file,
+        ctx.interpolate,
+    )?);
     canonicalize_file(&mut tree.0, &mut ctx.notes)
         .map_err(|e| format!("validating {}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -525,7 +532,7 @@ mod tests {
             ),
             (
                 "services:\n  a:\n    image: x\n    ports: [\"80\", {target: eighty}]\n",
-                "services.a.ports[1].target: invalid type: string \"eighty\"",
+                "error while interpolating services.a.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing \"eighty\"",
             ),
             (
                 "services:\n  a:\n    image: x\n    depends_on: [b]\n",

@@ -29,6 +29,7 @@ mod paths;
 mod profiles;
 pub mod project_name;
 mod render;
+mod schema;
 mod validate;
 mod yaml;
 

@@ -1,531 +1,690 @@
-//! Structural checks on one interpolated file: known top-level and service keys, with a
-//! "did you mean" hint for near misses (the compose-spec schema's additionalProperties rule).
+//! Checks one interpolated file the way Docker Compose does before it canonicalises it: the
+//! type casts its interpolation applies, then the compose-spec schema (`schema`). Messages keep
+//! Compose's wording and add where the key sits (`file:line:column`, with the line) and, for a
+//! misspelt key, the nearest valid one.
 
+use super::merge::{strip_resets, Tags};
+use super::schema::{self, Kind};
 use serde_json::Value;
 use std::path::Path;
 
-const TOP_LEVEL: &[&str] = &[
-    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
-];
-
-const SERVICE_KEYS: &[&str] = &[
-    "annotations",
-    "attach",
-    "blkio_config",
-    "build",
-    "cap_add",
-    "cap_drop",
-    "cgroup",
-    "cgroup_parent",
-    "command",
-    "configs",
-    "container_name",
-    "cpu_count",
-    "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpus",
-    "cpuset",
-    "credential_spec",
-    "depends_on",
-    "deploy",
-    "develop",
-    "device_cgroup_rules",
-    "devices",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "domainname",
-    "entrypoint",
-    "env_file",
-    "environment",
-    "expose",
-    "extends",
-    "external_links",
-    "extra_hosts",
-    "gpus",
-    "group_add",
-    "healthcheck",
-    "hostname",
-    "image",
-    "init",
-    "ipc",
-    "isolation",
-    "label_file",
-    "labels",
-    "links",
-    "logging",
-    "mac_address",
-    "mem_limit",
-    "mem_reservation",
-    "mem_swappiness",
-    "memswap_limit",
-    "models",
-    "network_mode",
-    "networks",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
-    "pids_limit",
-    "platform",
-    "ports",
-    "post_start",
-    "pre_stop",
-    "privileged",
-    "profiles",
-    "provider",
-    "pull_policy",
-    "pull_refresh_after",
-    "read_only",
-    "restart",
-    "runtime",
-    "scale",
-    "secrets",
-    "security_opt",
-    "shm_size",
-    "stdin_open",
-    "stop_grace_period",
-    "stop_signal",
-    "storage_opt",
-    "sysctls",
-    "tmpfs",
-    "tty",
-    "ulimits",
-    "use_api_socket",
-    "user",
-    "userns_mode",
-    "uts",
-    "volumes",
-    "volumes_from",
-    "working_dir",
-];
-
-/// Checks the shape of one file's tree.
-pub fn validate_file(tree: &Value, file: &Path) -> Result<(), String> {
-    let fail = |msg: String| Err(format!("validating {}: {msg}", file.display()));
-    let Value::Object(root) = tree else {
-        return fail("top-level object must be a mapping".into());
-    };
-    for key in root.keys() {
-        if !key.starts_with("x-") && !TOP_LEVEL.contains(&key.as_str()) {
-            return fail(unknown("", key, TOP_LEVEL));
-        }
+/// Checks the shape of one file's tree; values tagged `!reset` are not there for Compose.
+/// Returns the warnings Compose prints on the way (YAML 1.1 booleans). The type casts belong
+/// to interpolation: without it (`config --no-interpolate`) strings stay strings.
+pub fn validate_file(
+    tree: &Value,
+    tags: &Tags,
+    file: &Path,
+    interpolate: bool,
+) -> Result<Vec<String>, String> {
+    let mut typed = tree.clone();
+    strip_resets(&mut typed, tags);
+    drop_repeats(&mut typed);
+    let mut warnings = Vec::new();
+    if interpolate {
+        cast_scalars(&mut typed, &mut warnings).map_err(|e| format!("{}: {e}", file.display()))?;
     }
-    for kind in ["networks", "volumes", "secrets", "configs"] {
-        match root.get(kind) {
-            None | Some(Value::Null) | Some(Value::Object(_)) => {}
-            Some(_) => return fail(format!("{kind} must be a mapping")),
-        }
-    }
-    check_nested(root).or_else(fail)?;
-    let services = match root.get("services") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Object(s)) => s,
-        Some(_) => return fail("services must be a mapping".into()),
+    let Some(v) = schema::validate(&typed) else {
+        return Ok(warnings);
     };
-    for (name, svc) in services {
-        let svc = match svc {
-            Value::Object(m) => m,
-            Value::Null => continue,
-            _ => return fail(format!("services.{name} must be a mapping")),
-        };
-        for key in svc.keys() {
-            if !key.starts_with("x-") && !SERVICE_KEYS.contains(&key.as_str()) {
-                return fail(unknown(&format!("services.{name}"), key, SERVICE_KEYS));
+    let mut msg = format!("validating {}: {}", file.display(), v.message());
+    let mut at = v.path.clone();
+    if let Kind::Additional { names, known } = &v.kind {
+        if let Some(hint) = names.first().and_then(|n| suggest(n, known)) {
+            msg.push_str(&format!(" (did you mean `{hint}`?)"));
+        }
+        at.extend(names.first().cloned());
+    }
+    if at.is_empty() {
+        return Err(msg);
+    }
+    let key = key_path(&typed, &at);
+    match std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| locate(&text, &at).map(|(l, c)| (l, c, text)))
+    {
+        Some((line, col, text)) => msg.push_str(&format!(
+            "\n  at {key}, {}:{line}:{col}{}",
+            file.display(),
+            super::yaml::snippet(&text, line, col)
+        )),
+        None => msg.push_str(&format!("\n  at {key}, {}", file.display())),
+    }
+    Err(msg)
+}
+
+/// Checks the one service another file lends through `extends` (Docker Compose validates the
+/// extending file after the base is merged in, so the rest of that file goes unchecked).
+pub fn validate_service(
+    tree: &Value,
+    tags: &Tags,
+    name: &str,
+    file: &Path,
+    interpolate: bool,
+) -> Result<(), String> {
+    let Some(svc) = tree.get("services").and_then(|s| s.get(name)) else {
+        return Ok(());
+    };
+    let own: Tags = tags
+        .iter()
+        .filter(|(p, _)| p.len() > 2 && p[0] == "services" && p[1] == name)
+        .map(|(p, t)| (p.clone(), *t))
+        .collect();
+    let mut services = serde_json::Map::new();
+    services.insert(name.to_string(), svc.clone());
+    let mut doc = serde_json::Map::new();
+    doc.insert("services".into(), Value::Object(services));
+    validate_file(&Value::Object(doc), &own, file, interpolate).map(drop)
+}
+
+/// The key path written for people: sequence items as `[1]` (`services.web.ports[1].target`).
+fn key_path(tree: &Value, path: &[String]) -> String {
+    let mut out = String::new();
+    let mut node = Some(tree);
+    for seg in path {
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{seg}]"));
+                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(seg);
+                node = node.and_then(|n| n.get(seg.as_str()));
             }
         }
     }
-    Ok(())
+    out
 }
 
-/// Known keys of every nested mapping the compose-spec closes (`additionalProperties: false`),
-/// by path: `*` is any key of a mapping, `[]` any item of a sequence. Generated from
-/// compose-go's schema/compose-spec.json; `x-` keys are always allowed.
-const NESTED: &[(&str, &[&str])] = &[
-    ("services.*.develop", &["watch"]),
-    (
-        "services.*.develop.watch.[]",
-        &[
-            "action",
-            "exec",
-            "ignore",
-            "include",
-            "initial_sync",
-            "path",
-            "target",
-        ],
-    ),
-    (
-        "services.*.develop.watch.[].exec",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.deploy",
-        &[
-            "endpoint_mode",
-            "labels",
-            "mode",
-            "placement",
-            "replicas",
-            "resources",
-            "restart_policy",
-            "rollback_config",
-            "update_config",
-        ],
-    ),
-    (
-        "services.*.deploy.rollback_config",
-        &[
-            "delay",
-            "failure_action",
-            "max_failure_ratio",
-            "monitor",
-            "order",
-            "parallelism",
-        ],
-    ),
-    (
-        "services.*.deploy.update_config",
-        &[
-            "delay",
-            "failure_action",
-            "max_failure_ratio",
-            "monitor",
-            "order",
-            "parallelism",
-        ],
-    ),
-    ("services.*.deploy.resources", &["limits", "reservations"]),
-    (
-        "services.*.deploy.resources.limits",
-        &["cpus", "memory", "pids"],
-    ),
-    (
-        "services.*.deploy.resources.reservations",
-        &["cpus", "devices", "generic_resources", "memory"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.generic_resources.[]",
-        &["discrete_resource_spec"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.generic_resources.[].discrete_resource_spec",
-        &["kind", "value"],
-    ),
-    (
-        "services.*.deploy.resources.reservations.devices.[]",
-        &["capabilities", "count", "device_ids", "driver", "options"],
-    ),
-    (
-        "services.*.deploy.restart_policy",
-        &["condition", "delay", "max_attempts", "window"],
-    ),
-    (
-        "services.*.deploy.placement",
-        &["constraints", "max_replicas_per_node", "preferences"],
-    ),
-    ("services.*.deploy.placement.preferences.[]", &["spread"]),
-    (
-        "services.*.build",
-        &[
-            "additional_contexts",
-            "args",
-            "cache_from",
-            "cache_to",
-            "context",
-            "dockerfile",
-            "dockerfile_inline",
-            "entitlements",
-            "extra_hosts",
-            "isolation",
-            "labels",
-            "network",
-            "no_cache",
-            "no_cache_filter",
-            "platforms",
-            "privileged",
-            "provenance",
-            "pull",
-            "sbom",
-            "secrets",
-            "shm_size",
-            "ssh",
-            "tags",
-            "target",
-            "ulimits",
-        ],
-    ),
-    (
-        "services.*.build.secrets.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    ("services.*.build.ulimits.*", &["hard", "soft"]),
-    (
-        "services.*.blkio_config",
-        &[
-            "device_read_bps",
-            "device_read_iops",
-            "device_write_bps",
-            "device_write_iops",
-            "weight",
-            "weight_device",
-        ],
-    ),
-    (
-        "services.*.blkio_config.device_read_bps.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_read_iops.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_write_bps.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.device_write_iops.[]",
-        &["path", "rate"],
-    ),
-    (
-        "services.*.blkio_config.weight_device.[]",
-        &["path", "weight"],
-    ),
-    (
-        "services.*.configs.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    (
-        "services.*.credential_spec",
-        &["config", "file", "registry"],
-    ),
-    (
-        "services.*.depends_on.*",
-        &["condition", "required", "restart"],
-    ),
-    (
-        "services.*.devices.[]",
-        &["permissions", "source", "target"],
-    ),
-    ("services.*.env_file.[]", &["format", "path", "required"]),
-    ("services.*.extends", &["file", "service"]),
-    ("services.*.provider", &["options", "type"]),
-    (
-        "services.*.healthcheck",
-        &[
-            "disable",
-            "interval",
-            "retries",
-            "start_interval",
-            "start_period",
-            "test",
-            "timeout",
-        ],
-    ),
-    ("services.*.logging", &["driver", "options"]),
-    ("services.*.models.*", &["endpoint_var", "model_var"]),
-    (
-        "services.*.networks.*",
-        &[
-            "aliases",
-            "driver_opts",
-            "gw_priority",
-            "interface_name",
-            "ipv4_address",
-            "ipv6_address",
-            "link_local_ips",
-            "mac_address",
-            "priority",
-        ],
-    ),
-    (
-        "services.*.ports.[]",
-        &[
-            "app_protocol",
-            "host_ip",
-            "mode",
-            "name",
-            "protocol",
-            "published",
-            "target",
-        ],
-    ),
-    (
-        "services.*.pre_start.[]",
-        &[
-            "command",
-            "environment",
-            "image",
-            "per_replica",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.post_start.[]",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.pre_stop.[]",
-        &[
-            "command",
-            "environment",
-            "privileged",
-            "user",
-            "working_dir",
-        ],
-    ),
-    (
-        "services.*.secrets.[]",
-        &["gid", "mode", "source", "target", "uid"],
-    ),
-    ("services.*.ulimits.*", &["hard", "soft"]),
-    (
-        "services.*.volumes.[]",
-        &[
-            "bind",
-            "consistency",
-            "image",
-            "read_only",
-            "source",
-            "target",
-            "tmpfs",
-            "type",
-            "volume",
-        ],
-    ),
-    (
-        "services.*.volumes.[].bind",
-        &["create_host_path", "propagation", "recursive", "selinux"],
-    ),
-    (
-        "services.*.volumes.[].volume",
-        &["labels", "nocopy", "subpath"],
-    ),
-    ("services.*.volumes.[].tmpfs", &["mode", "size"]),
-    ("services.*.volumes.[].image", &["subpath"]),
-    (
-        "networks.*",
-        &[
-            "attachable",
-            "driver",
-            "driver_opts",
-            "enable_ipv4",
-            "enable_ipv6",
-            "external",
-            "internal",
-            "ipam",
-            "labels",
-            "name",
-        ],
-    ),
-    ("networks.*.ipam", &["config", "driver", "options"]),
-    (
-        "networks.*.ipam.config.[]",
-        &["aux_addresses", "gateway", "ip_range", "subnet"],
-    ),
-    ("networks.*.external", &["name"]),
-    (
-        "volumes.*",
-        &["driver", "driver_opts", "external", "labels", "name"],
-    ),
-    ("volumes.*.external", &["name"]),
-    (
-        "secrets.*",
-        &[
-            "driver",
-            "driver_opts",
-            "environment",
-            "external",
-            "file",
-            "labels",
-            "name",
-            "template_driver",
-        ],
-    ),
-    (
-        "configs.*",
-        &[
-            "content",
-            "environment",
-            "external",
-            "file",
-            "labels",
-            "name",
-            "template_driver",
-        ],
-    ),
-];
-
-/// Checks every nested mapping of `root` that the schema closes against its known keys.
-fn check_nested(root: &serde_json::Map<String, Value>) -> Result<(), String> {
-    for (pattern, known) in NESTED {
-        let segments: Vec<&str> = pattern.split('.').collect();
-        let Some((first, rest)) = segments.split_first() else {
-            continue;
-        };
-        if let Some(v) = root.get(*first) {
-            check_at(v, rest, &mut vec![first.to_string()], known)?;
+/// Checks Docker Compose makes on the merged model of all files (compose-go's `validation`
+/// package, and its refusal of an empty project), before paths are resolved.
+pub fn check_project(tree: &Value) -> Result<(), String> {
+    let Value::Object(root) = tree else {
+        return Ok(());
+    };
+    if root.keys().all(|k| k == "version") {
+        return Err("empty compose file".into());
+    }
+    for (kind, keys) in [
+        ("configs", &["file", "environment", "content"][..]),
+        ("secrets", &["file", "environment"][..]),
+    ] {
+        for (name, def) in entries(root.get(kind)) {
+            file_object(def, keys).map_err(|e| format!("{kind}.{name}: {e}"))?;
         }
     }
-    Ok(())
-}
-
-/// Walks `v` along `segments`; at the end, a mapping must hold only `known` keys. The error
-/// path is written as Compose writes it (`services.web.ports.0`).
-fn check_at(
-    v: &Value,
-    segments: &[&str],
-    at: &mut Vec<String>,
-    known: &[&str],
-) -> Result<(), String> {
-    let Some((first, rest)) = segments.split_first() else {
-        if let Value::Object(m) = v {
-            for key in m.keys() {
-                if !key.starts_with("x-") && !known.contains(&key.as_str()) {
-                    return Err(unknown(&at.join("."), key, known));
+    for (name, def) in entries(root.get("volumes")) {
+        if let Value::Object(m) = def {
+            if m.get("external") == Some(&Value::Bool(true)) {
+                let other = m
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "name" | "external") && !k.starts_with("x-"));
+                if let Some(k) = other {
+                    return Err(format!(
+                        "volumes.{name}: conflicting parameters \"external\" and \"{k}\" specified"
+                    ));
                 }
             }
+        }
+    }
+    for (name, svc) in entries(root.get("services")) {
+        check_scale(name, svc)?;
+        let at = format!("services.{name}");
+        for port in items(svc.get("ports")) {
+            if let Some(ip) = port.get("host_ip") {
+                let text = ip.as_str().unwrap_or_default();
+                if text.parse::<std::net::IpAddr>().is_err() {
+                    return Err(format!("{at}.ports.[]: invalid ip address: {}", scalar(ip)));
+                }
+            }
+        }
+        for watch in items(svc.get("develop").and_then(|d| d.get("watch"))) {
+            if watch.get("path").and_then(Value::as_str) == Some("") {
+                return Err(format!("{at}.develop.watch.[].path: value can't be blank"));
+            }
+        }
+        let reserved = svc
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get("reservations"))
+            .and_then(|r| r.get("devices"));
+        for (list, path) in [
+            (reserved, "deploy.resources.reservations.devices"),
+            (svc.get("gpus"), "gpus"),
+        ] {
+            for dev in items(list) {
+                if dev.get("count").is_some() && dev.get("device_ids").is_some() {
+                    return Err(format!(
+                        "{at}.{path}.[]: \"count\" and \"device_ids\" attributes are exclusive"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `scale` against `deploy.replicas`, checked before defaults copy one onto the other.
+fn check_scale(name: &str, svc: &Value) -> Result<(), String> {
+    let scale = svc.get("scale").and_then(Value::as_i64);
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .and_then(number);
+    if let (Some(s), Some(r)) = (scale, replicas) {
+        if s as f64 != r {
+            return Err(format!(
+                "services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"
+            ));
+        }
+    }
+    if scale.is_some_and(|s| s < 0) {
+        return Err(format!(
+            "services.{name}.scale: must be greater than or equal to 0"
+        ));
+    }
+    if replicas.is_some_and(|r| r < 0.0) {
+        return Err(format!(
+            "services.{name}.deploy.replicas: must be greater than or equal to 0"
+        ));
+    }
+    Ok(())
+}
+
+/// Docker Compose's consistency checks on the loaded project (enabled services only, after
+/// profiles), for what `check_references` does not already cover.
+pub fn check_consistency(
+    services: &serde_json::Map<String, Value>,
+    root: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let declared = |kind: &str, key: &str| {
+        root.get(kind)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key(key))
+    };
+    for (name, svc) in services {
+        let invalid = |what: String| Err(format!("{what}: invalid compose project"));
+        let build = svc.get("build").and_then(Value::as_object);
+        if let Some(b) = build {
+            if has_text(b.get("dockerfile")) && has_text(b.get("dockerfile_inline")) {
+                return invalid(format!(
+                    "service {name:?} declares mutualy exclusive dockerfile and dockerfile_inline"
+                ));
+            }
+            for (ctx, target) in key_values(b.get("additional_contexts")) {
+                let Some(other) = target.strip_prefix("service:") else {
+                    continue;
+                };
+                match services.get(other) {
+                    None => {
+                        return Err(format!(
+                            "service {name:?} declares unknown service {other:?} as additional contexts {ctx}"
+                        ))
+                    }
+                    Some(o) if o.get("build").is_none() => {
+                        return Err(format!(
+                            "service {name:?} declares non-buildable service {other:?} as additional contexts {ctx}"
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let (Some(Value::Array(platforms)), Some(p)) = (
+                b.get("platforms"),
+                svc.get("platform").and_then(Value::as_str),
+            ) {
+                if !platforms.is_empty()
+                    && !p.is_empty()
+                    && !platforms.iter().any(|x| x.as_str() == Some(p))
+                {
+                    return invalid(format!(
+                        "service.build.platforms MUST include service.platform {p:?}"
+                    ));
+                }
+            }
+        }
+        let networks = svc.get("networks").and_then(Value::as_object);
+        if has_text(svc.get("network_mode")) && networks.is_some_and(|n| !n.is_empty()) {
+            return invalid(format!(
+                "service {name} declares mutually exclusive `network_mode` and `networks`"
+            ));
+        }
+        let test = svc.get("healthcheck").and_then(|h| h.get("test"));
+        if let Some(first) = test.and_then(Value::as_array).and_then(|t| t.first()) {
+            if !matches!(first.as_str(), Some("CMD" | "CMD-SHELL" | "NONE")) {
+                return Err(
+                    r#"healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE""#.into(),
+                );
+            }
+        }
+        let sources = |v: Option<&Value>| -> Vec<String> {
+            items(v)
+                .filter_map(|i| match i {
+                    Value::String(s) => Some(s.clone()),
+                    other => other.get("source").map(scalar),
+                })
+                .collect()
+        };
+        for s in sources(build.and_then(|b| b.get("secrets"))) {
+            if !declared("secrets", &s) {
+                return invalid(format!(
+                    "service {name:?} refers to undefined build secret {s}"
+                ));
+            }
+        }
+        for c in sources(svc.get("configs")) {
+            if !declared("configs", &c) {
+                return invalid(format!("service {name:?} refers to undefined config {c}"));
+            }
+        }
+        let models: Vec<String> = match svc.get("models") {
+            Some(Value::Object(m)) => m.keys().cloned().collect(),
+            other => items(other).map(scalar).collect(),
+        };
+        for m in models {
+            if !declared("models", &m) {
+                return invalid(format!("service {name:?} refers to undefined model {m}"));
+            }
+        }
+        for s in sources(svc.get("secrets")) {
+            if !declared("secrets", &s) {
+                return invalid(format!("service {name:?} refers to undefined secret {s}"));
+            }
+        }
+        check_limits(name, svc)?;
+        check_unique_names_and_mounts(name, svc)?;
+    }
+    Ok(())
+}
+
+/// A service-level limit and its `deploy.resources` twin must agree when both exist.
+fn check_limits(name: &str, svc: &Value) -> Result<(), String> {
+    let resources = svc.get("deploy").and_then(|d| d.get("resources"));
+    let limits = resources
+        .and_then(|r| r.get("limits"))
+        .filter(|l| l.is_object());
+    let reservations = resources
+        .and_then(|r| r.get("reservations"))
+        .filter(|l| l.is_object());
+    let pairs = [
+        ("cpus", limits, "cpus", "deploy.resources.limits.cpus"),
+        (
+            "mem_limit",
+            limits,
+            "memory",
+            "deploy.resources.limits.memory",
+        ),
+        (
+            "mem_reservation",
+            reservations,
+            "memory",
+            "deploy.resources.reservations.memory",
+        ),
+        ("pids_limit", limits, "pids", "deploy.resources.limits.pids"),
+    ];
+    for (own, section, key, twin) in pairs {
+        let Some(mine) = svc.get(own).and_then(number).filter(|n| *n != 0.0) else {
+            continue;
+        };
+        let Some(section) = section else { continue };
+        let theirs = section.get(key).and_then(number).unwrap_or(0.0);
+        let differ = if own == "cpus" {
+            (mine as f32) != (theirs as f32)
+        } else {
+            mine != theirs
+        };
+        if differ {
+            return Err(format!(
+                "services.{name}: can't set distinct values on '{own}' and '{twin}': invalid compose project"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `container_name` with several replicas, watch rules without a target, and two mounts on
+/// one path.
+fn check_unique_names_and_mounts(name: &str, svc: &Value) -> Result<(), String> {
+    let scale = svc.get("scale").and_then(number);
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .and_then(number);
+    if scale.or(replicas).unwrap_or(1.0) > 1.0 && has_text(svc.get("container_name")) {
+        let attr = if scale.is_some() {
+            "scale"
+        } else {
+            "deploy.replicas"
+        };
+        // Compose's message has its two arguments swapped; this is what it prints.
+        return Err(format!(
+            "services.{attr}: can't set container_name and {name} as container name must be unique: invalid compose project"
+        ));
+    }
+    for watch in items(svc.get("develop").and_then(|d| d.get("watch"))) {
+        let action = watch
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !has_text(watch.get("target")) && action != "rebuild" && action != "restart" {
+            return Err(format!(
+                "services.{name}.develop.watch: target is required for non-rebuild actions: invalid compose project"
+            ));
+        }
+    }
+    let mut mounts: Vec<(String, String)> = Vec::new();
+    let tmpfs: Vec<String> = match svc.get("tmpfs") {
+        Some(Value::String(t)) => vec![t.clone()],
+        other => items(other).map(scalar).collect(),
+    };
+    let targets = tmpfs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                format!("services.{name}.tmpfs[{i}]"),
+                t.split(':').next().unwrap_or_default().to_string(),
+            )
+        })
+        .chain(items(svc.get("volumes")).enumerate().map(|(i, v)| {
+            let target = v.get("target").map(scalar).unwrap_or_default();
+            (format!("services.{name}.volumes[{i}]"), target)
+        }));
+    for (loc, path) in targets {
+        if let Some((_, first)) = mounts.iter().find(|(p, _)| *p == path) {
+            return Err(format!("{loc}: target {path} already mounted as {first}"));
+        }
+        mounts.push((path, loc));
+    }
+    Ok(())
+}
+
+fn has_text(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A mapping, or a list of `key=value` strings, as pairs.
+fn key_values(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), scalar(v))).collect(),
+        other => items(other)
+            .filter_map(|i| {
+                i.as_str()?
+                    .split_once('=')
+                    .map(|(k, v)| (k.into(), v.into()))
+            })
+            .collect(),
+    }
+}
+
+/// A config or secret takes its content from exactly one source, unless a driver or
+/// `external` provides it.
+fn file_object(def: &Value, keys: &[&str]) -> Result<(), String> {
+    let Value::Object(m) = def else { return Ok(()) };
+    let count = keys.iter().filter(|k| m.contains_key(**k)).count();
+    if count > 1 {
+        return Err(format!(
+            "{} attributes are mutually exclusive",
+            keys.join("|")
+        ));
+    }
+    if count == 0 && !m.contains_key("driver") && !m.contains_key("external") {
+        return Err(format!("one of {} must be set", keys.join("|")));
+    }
+    Ok(())
+}
+
+fn entries(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    v.and_then(Value::as_object).into_iter().flatten()
+}
+
+fn items(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+    v.and_then(Value::as_array).into_iter().flatten()
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Lists Compose de-duplicates before validating (compose-go's `EnforceUnicity`), so a
+/// repeated item there is no `uniqueItems` violation.
+const DEDUPED: &[&str] = &[
+    "networks.*.labels",
+    "networks.*.ipam.options",
+    "services.*.annotations",
+    "services.*.build.args",
+    "services.*.build.additional_contexts",
+    "services.*.build.tags",
+    "services.*.build.labels",
+    "services.*.cap_add",
+    "services.*.cap_drop",
+    "services.*.devices",
+    "services.*.configs",
+    "services.*.deploy.labels",
+    "services.*.dns",
+    "services.*.dns_opt",
+    "services.*.dns_search",
+    "services.*.environment",
+    "services.*.env_file",
+    "services.*.expose",
+    "services.*.labels",
+    "services.*.links",
+    "services.*.networks.*.aliases",
+    "services.*.networks.*.link_local_ips",
+    "services.*.ports",
+    "services.*.profiles",
+    "services.*.secrets",
+    "services.*.sysctls",
+    "services.*.tmpfs",
+    "services.*.volumes",
+];
+
+fn drop_repeats(tree: &mut Value) {
+    for pattern in DEDUPED {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        dedup_at(tree, &segments);
+    }
+}
+
+fn dedup_at(v: &mut Value, segments: &[&str]) {
+    let Some((first, rest)) = segments.split_first() else {
+        if let Value::Array(list) = v {
+            let mut seen: Vec<Value> = Vec::new();
+            list.retain(|item| {
+                let new = !seen.contains(item);
+                if new {
+                    seen.push(item.clone());
+                }
+                new
+            });
+        }
+        return;
+    };
+    match (*first, v) {
+        ("*", Value::Object(m)) => m.values_mut().for_each(|c| dedup_at(c, rest)),
+        (key, Value::Object(m)) => {
+            if let Some(c) = m.get_mut(key) {
+                dedup_at(c, rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The casts compose-go's interpolation applies to string values at these paths before the
+/// schema sees them (`*` any key, `[]` any item); a string that does not parse fails as it does.
+const CASTS: &[(&str, Cast)] = &[
+    ("services.*.cpu_count", Cast::Int64),
+    ("services.*.cpu_percent", Cast::Float),
+    ("services.*.cpu_period", Cast::Int64),
+    ("services.*.cpu_quota", Cast::Int64),
+    ("services.*.cpu_rt_period", Cast::Int64),
+    ("services.*.cpu_rt_runtime", Cast::Int64),
+    ("services.*.cpus", Cast::Float),
+    ("services.*.cpu_shares", Cast::Int64),
+    ("services.*.init", Cast::Bool),
+    ("services.*.deploy.replicas", Cast::Int),
+    ("services.*.deploy.update_config.parallelism", Cast::Int),
+    (
+        "services.*.deploy.update_config.max_failure_ratio",
+        Cast::Float,
+    ),
+    ("services.*.deploy.rollback_config.parallelism", Cast::Int),
+    (
+        "services.*.deploy.rollback_config.max_failure_ratio",
+        Cast::Float,
+    ),
+    ("services.*.deploy.restart_policy.max_attempts", Cast::Int),
+    (
+        "services.*.deploy.placement.max_replicas_per_node",
+        Cast::Int,
+    ),
+    ("services.*.healthcheck.retries", Cast::Int),
+    ("services.*.healthcheck.disable", Cast::Bool),
+    ("services.*.oom_kill_disable", Cast::Bool),
+    ("services.*.oom_score_adj", Cast::Int64),
+    ("services.*.pids_limit", Cast::Int64),
+    ("services.*.ports.[].target", Cast::Int),
+    ("services.*.privileged", Cast::Bool),
+    ("services.*.read_only", Cast::Bool),
+    ("services.*.scale", Cast::Int),
+    ("services.*.stdin_open", Cast::Bool),
+    ("services.*.tty", Cast::Bool),
+    ("services.*.ulimits.*", Cast::Int),
+    ("services.*.ulimits.*.hard", Cast::Int),
+    ("services.*.ulimits.*.soft", Cast::Int),
+    ("services.*.volumes.[].read_only", Cast::Bool),
+    ("services.*.volumes.[].volume.nocopy", Cast::Bool),
+    ("networks.*.external", Cast::Bool),
+    ("networks.*.internal", Cast::Bool),
+    ("networks.*.attachable", Cast::Bool),
+    ("networks.*.enable_ipv4", Cast::Bool),
+    ("networks.*.enable_ipv6", Cast::Bool),
+    ("volumes.*.external", Cast::Bool),
+    ("secrets.*.external", Cast::Bool),
+    ("configs.*.external", Cast::Bool),
+];
+
+#[derive(Clone, Copy)]
+enum Cast {
+    Int,
+    Int64,
+    Float,
+    Bool,
+}
+
+impl Cast {
+    /// The typed value, or Go's error text for the failed parse.
+    fn apply(self, s: &str) -> Result<Value, String> {
+        let syntax = |func: &str| format!("{func}: parsing {}: invalid syntax", go_quote(s));
+        match self {
+            Cast::Int => s
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| syntax("strconv.Atoi")),
+            Cast::Int64 => s
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| syntax("strconv.ParseInt")),
+            Cast::Float => s
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                .ok_or_else(|| syntax("strconv.ParseFloat")),
+            Cast::Bool => match s.to_ascii_lowercase().as_str() {
+                "true" | "y" | "yes" | "on" => Ok(Value::Bool(true)),
+                "false" | "n" | "no" | "off" => Ok(Value::Bool(false)),
+                _ => Err(format!("invalid boolean: {s}")),
+            },
+        }
+    }
+}
+
+/// `yes`/`no`-style words Compose still reads as booleans, and the word it asks for instead.
+fn yaml11_bool(cast: Cast, s: &str) -> Option<&'static str> {
+    if !matches!(cast, Cast::Bool) {
+        return None;
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "on" => Some("true"),
+        "n" | "no" | "off" => Some("false"),
+        _ => None,
+    }
+}
+
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// Applies `CASTS` to `tree`; the error names the path as compose-go does
+/// (`services.web.ports.[].target`).
+fn cast_scalars(tree: &mut Value, warnings: &mut Vec<String>) -> Result<(), String> {
+    for (pattern, cast) in CASTS {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        cast_at(tree, &segments, &mut Vec::new(), *cast, warnings)?;
+    }
+    Ok(())
+}
+
+fn cast_at(
+    v: &mut Value,
+    segments: &[&str],
+    at: &mut Vec<String>,
+    cast: Cast,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    let Some((first, rest)) = segments.split_first() else {
+        if let Value::String(s) = v {
+            if let Some(word) = yaml11_bool(cast, s) {
+                warnings.push(format!(
+                    "{} for boolean is not supported by YAML 1.2, please use `{word}`",
+                    go_quote(s)
+                ));
+            }
+            *v = cast.apply(s).map_err(|e| {
+                format!(
+                    "error while interpolating {}: failed to cast to expected type: {e}",
+                    at.join(".")
+                )
+            })?;
         }
         return Ok(());
     };
     match (*first, v) {
         ("*", Value::Object(m)) => {
-            for (k, child) in m.iter().filter(|(k, _)| !k.starts_with("x-")) {
+            for (k, child) in m.iter_mut() {
                 at.push(k.clone());
-                let r = check_at(child, rest, at, known);
+                let r = cast_at(child, rest, at, cast, warnings);
                 at.pop();
                 r?;
             }
         }
         ("[]", Value::Array(items)) => {
-            for (i, child) in items.iter().enumerate() {
-                at.push(i.to_string());
-                let r = check_at(child, rest, at, known);
-                at.pop();
-                r?;
-            }
+            at.push("[]".into());
+            let r = items
+                .iter_mut()
+                .try_for_each(|child| cast_at(child, rest, at, cast, warnings));
+            at.pop();
+            r?;
         }
         (key, Value::Object(m)) => {
-            if let Some(child) = m.get(key) {
+            if let Some(child) = m.get_mut(key) {
                 at.push(key.to_string());
-                let r = check_at(child, rest, at, known);
+                let r = cast_at(child, rest, at, cast, warnings);
                 at.pop();
                 r?;
             }
@@ -535,18 +694,104 @@ fn check_at(
     Ok(())
 }
 
-fn unknown(at: &str, key: &str, known: &[&str]) -> String {
-    let mut msg = format!("{at} additional properties '{key}' not allowed");
-    let best = known
-        .iter()
-        .map(|k| (distance(key, k), *k))
-        .min_by_key(|(d, _)| *d);
-    if let Some((d, k)) = best {
-        if d <= 2.max(key.len() / 4) && d > 0 {
-            msg.push_str(&format!(" (did you mean `{k}`?)"));
-        }
+/// Where the key at `path` sits in block-style YAML `text`, as 1-based line and column. A
+/// best effort: flow-style collections and anchors are not followed (then `None`).
+fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let lines: Vec<Option<Line>> = text.lines().map(Line::parse).collect();
+    // The block searched for the next segment: lines from `from` indented deeper than
+    // `parent`, plus line `from` itself when it opens the sequence item being entered.
+    let mut from = 0;
+    let mut parent: Option<usize> = None;
+    let mut item_line = false;
+    let mut found = None;
+    for seg in path {
+        let index = seg.parse::<usize>().ok();
+        let block: Vec<(usize, &Line)> = lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .filter_map(|(i, l)| l.as_ref().map(|l| (i, l)))
+            .take_while(|(i, l)| {
+                (*i == from && item_line)
+                    || parent.is_none_or(|p| {
+                        l.indent > p || (index.is_some() && l.indent == p && l.item)
+                    })
+            })
+            .collect();
+        let (line, col) = if let Some(n) = index {
+            let seq = block.first().filter(|(_, l)| l.item)?.1.indent;
+            let (i, l) = block
+                .iter()
+                .filter(|(_, l)| l.item && l.indent == seq)
+                .nth(n)?;
+            from = *i;
+            parent = Some(l.indent);
+            item_line = true;
+            (*i, l.indent)
+        } else {
+            let level = block.first()?.1.key_col;
+            let (i, l) = block
+                .iter()
+                .find(|(_, l)| l.key_col == level && is_key(&l.rest, seg))?;
+            from = i + 1;
+            parent = Some(l.key_col);
+            item_line = false;
+            (*i, l.key_col)
+        };
+        found = Some((line + 1, col + 1));
     }
-    msg
+    found
+}
+
+/// One non-blank, non-comment line: its indentation, whether it opens a sequence item, the
+/// column where its content starts after any `- ` markers, and that content.
+struct Line {
+    indent: usize,
+    item: bool,
+    key_col: usize,
+    rest: String,
+}
+
+impl Line {
+    fn parse(line: &str) -> Option<Line> {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let mut rest = line.get(indent..)?;
+        if rest.trim().is_empty() || rest.starts_with('#') {
+            return None;
+        }
+        let mut key_col = indent;
+        let mut item = false;
+        while let Some(after) = rest.strip_prefix('-').filter(|a| a.starts_with(' ')) {
+            item = true;
+            let trimmed = after.trim_start_matches(' ');
+            key_col += 1 + after.len() - trimmed.len();
+            rest = trimmed;
+        }
+        Some(Line {
+            indent,
+            item,
+            key_col,
+            rest: rest.to_string(),
+        })
+    }
+}
+
+fn is_key(rest: &str, key: &str) -> bool {
+    [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+        .iter()
+        .any(|k| {
+            rest.strip_prefix(k.as_str())
+                .is_some_and(|r| r.trim_start_matches(' ').starts_with(':'))
+        })
+}
+
+/// The nearest known key to a misspelt one, when it is near enough to be a typo.
+fn suggest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    let (d, best) = known
+        .iter()
+        .map(|k| (distance(key, k), k.as_str()))
+        .min_by_key(|(d, _)| *d)?;
+    (d > 0 && d <= 2.max(key.len() / 4)).then_some(best)
 }
 
 /// Levenshtein distance between two short strings.
@@ -572,28 +817,29 @@ mod tests {
     #[test]
     fn unknown_service_key_suggests_nearest() {
         let tree = json!({"services": {"web": {"image": "x", "healtcheck": {}}}});
-        let err = validate_file(&tree, Path::new("/p/compose.yaml")).unwrap_err();
+        let err =
+            validate_file(&tree, &Tags::new(), Path::new("/p/compose.yaml"), true).unwrap_err();
         assert_eq!(
             err,
-            "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)"
+            "validating /p/compose.yaml: services.web additional properties 'healtcheck' not allowed (did you mean `healthcheck`?)\n  at services.web.healtcheck, /p/compose.yaml"
         );
     }
 
     #[test]
     fn far_keys_get_no_hint_and_extensions_pass() {
         let tree = json!({"services": {"web": {"zzzzzzzz": 1}}});
-        let err = validate_file(&tree, Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
         assert!(!err.contains("did you mean"), "{err}");
         let ok = json!({"x-common": 1, "services": {"web": {"x-note": 1, "image": "a"}}});
-        assert!(validate_file(&ok, Path::new("c.yaml")).is_ok());
+        assert!(validate_file(&ok, &Tags::new(), Path::new("c.yaml"), true).is_ok());
     }
 
     #[test]
     fn nested_keys_are_checked() {
         let tree = json!({"services": {"web": {"image": "x", "healthcheck": {"intervall": "1s"}}}});
-        let err = validate_file(&tree, Path::new("c.yaml")).unwrap_err();
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
         assert!(
-            err.ends_with("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
+            err.contains("services.web.healthcheck additional properties 'intervall' not allowed (did you mean `interval`?)"),
             "{err}"
         );
     }
@@ -615,7 +861,7 @@ mod tests {
             ),
         ];
         for (tree, want) in cases {
-            let got = validate_file(&tree, Path::new("c.yaml")).err();
+            let got = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).err();
             match want {
                 Some(w) => assert!(got.as_deref().unwrap_or("").contains(w), "{got:?}"),
                 None => assert_eq!(got, None),
@@ -628,5 +874,99 @@ mod tests {
         assert_eq!(distance("healtcheck", "healthcheck"), 1);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same", "same"), 0);
+    }
+
+    fn path(p: &str) -> Vec<String> {
+        p.split('.').map(String::from).collect()
+    }
+
+    #[test]
+    fn locate_finds_keys_and_items_in_block_yaml() {
+        let text = "# c\nservices:\n  web:\n    image: x\n    ports:\n    - \"80:80\"\n    -   target: 80\n        published: \"8080\"\n  db:\n    image: y\n";
+        let cases = [
+            ("services.web.image", Some((4, 5))),
+            ("services.web.ports.0", Some((6, 5))),
+            ("services.web.ports.1.published", Some((8, 9))),
+            ("services.web.ports.1.target", Some((7, 9))),
+            ("services.db.image", Some((10, 5))),
+            ("services.web.ports.2", None),
+            ("services.nope", None),
+        ];
+        for (p, want) in cases {
+            assert_eq!(locate(text, &path(p)), want, "{p}");
+        }
+    }
+
+    #[test]
+    fn key_paths_bracket_sequence_items() {
+        let tree = json!({"services": {"web": {"ports": ["80", {"target": "x"}]}}});
+        assert_eq!(
+            key_path(&tree, &path("services.web.ports.1.target")),
+            "services.web.ports[1].target"
+        );
+        assert_eq!(key_path(&tree, &path("services.0")), "services.0");
+    }
+
+    #[test]
+    fn locate_survives_odd_text() {
+        for text in [
+            "",
+            "- - -\n  -\n",
+            "\tservices:\n",
+            "a: [1, 2]\n",
+            "w\u{e9}b:\n  \u{e4}: 1\n",
+            "-\n- \n",
+        ] {
+            for p in ["a", "a.0", "services.web", "0.0.0", "w\u{e9}b.\u{e4}"] {
+                let _ = locate(text, &path(p));
+            }
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_key_in_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("compose.yaml");
+        let text =
+            "services:\n  web:\n    image: x\n    healtcheck:\n      test: [CMD, \"true\"]\n";
+        std::fs::write(&file, text).expect("write");
+        let tree =
+            json!({"services": {"web": {"image": "x", "healtcheck": {"test": ["CMD", "true"]}}}});
+        let err = validate_file(&tree, &Tags::new(), &file, true).unwrap_err();
+        assert!(err.contains("(did you mean `healthcheck`?)"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "at services.web.healtcheck, {}:4:5",
+                file.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("4 |     healtcheck:"), "{err}");
+    }
+
+    #[test]
+    fn casts_and_merged_checks_speak_like_compose() {
+        let tree = json!({"services": {"web": {"image": "x", "ports": [{"target": "80"}, {"target": "x"}]}}});
+        let err = validate_file(&tree, &Tags::new(), Path::new("c.yaml"), true).unwrap_err();
+        assert_eq!(err, "c.yaml: error while interpolating services.web.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing \"x\": invalid syntax");
+        let ok = json!({"services": {"web": {"image": "x", "tty": "yes", "ports": ["80", "80"]}}});
+        assert_eq!(
+            validate_file(&ok, &Tags::new(), Path::new("c.yaml"), true),
+            Ok(vec![
+                "\"yes\" for boolean is not supported by YAML 1.2, please use `true`".to_string()
+            ])
+        );
+        assert_eq!(
+            check_project(&json!({"version": "3"})),
+            Err("empty compose file".into())
+        );
+        assert_eq!(
+            check_project(&json!({"configs": {"c": {"file": "a", "content": "b"}}})),
+            Err("configs.c: file|environment|content attributes are mutually exclusive".into())
+        );
+        assert_eq!(
+            check_project(&json!({"secrets": {"s": {"external": true}}})),
+            Ok(())
+        );
     }
 }

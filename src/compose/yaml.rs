@@ -21,13 +21,22 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
         .map_err(|e| {
             let msg = strip_location(&e.to_string());
             match e.location() {
-                Some(loc) => format!(
-                    "{}:{}:{}: yaml: {msg}{}",
-                    file.display(),
-                    loc.line(),
-                    loc.column(),
-                    snippet(text, loc.line(), loc.column())
-                ),
+                Some(loc) => {
+                    let (msg, line, column) =
+                        match duplicate_key(text, &msg, loc.line(), loc.column()) {
+                            Some((key, first, line)) => (
+                                format!("mapping key {key:?} already defined at line {first}"),
+                                line,
+                                loc.column(),
+                            ),
+                            None => (msg, loc.line(), loc.column()),
+                        };
+                    format!(
+                        "{}:{line}:{column}: yaml: {msg}{}",
+                        file.display(),
+                        snippet(text, line, column)
+                    )
+                }
                 None => format!("{}: yaml: {msg}", file.display()),
             }
         })?;
@@ -49,7 +58,7 @@ pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
 }
 
 /// The offending line with a caret under the column, for the error message.
-fn snippet(text: &str, line: usize, column: usize) -> String {
+pub(super) fn snippet(text: &str, line: usize, column: usize) -> String {
     let Some(src) = text.lines().nth(line.saturating_sub(1)) else {
         return String::new();
     };
@@ -59,6 +68,43 @@ fn snippet(text: &str, line: usize, column: usize) -> String {
         "",
         " ".repeat(column.saturating_sub(1))
     )
+}
+
+/// yaml_serde reports a repeated key at the start of its mapping; Compose (go-yaml) names the
+/// repeated key's own line and the line of its first definition. Finds the second `key:` at
+/// the mapping's column after `line`: the key and the 1-based lines of both.
+fn duplicate_key(
+    text: &str,
+    msg: &str,
+    line: usize,
+    column: usize,
+) -> Option<(String, usize, usize)> {
+    let quoted = msg.split("duplicate entry with key ").nth(1)?;
+    let key: String = serde_json::from_str(quoted.trim()).ok()?;
+    let indent = column.checked_sub(1)?;
+    let mut first = None;
+    for (i, l) in text.lines().enumerate().skip(line.checked_sub(1)?) {
+        let Some(rest) = l.get(indent..) else {
+            continue;
+        };
+        let lead = l.get(..indent).unwrap_or_default();
+        if !lead.trim_start_matches(['-', ' ']).is_empty() && !lead.chars().all(|c| c == ' ') {
+            continue;
+        }
+        let is_key = [key.clone(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .any(|k| {
+                rest.strip_prefix(k.as_str())
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            });
+        if is_key {
+            match first {
+                None => first = Some(i + 1),
+                Some(f) => return Some((key, f, i + 1)),
+            }
+        }
+    }
+    None
 }
 
 fn strip_location(msg: &str) -> String {
@@ -305,6 +351,27 @@ mod tests {
         .unwrap_err();
         assert!(err.starts_with("/p/c.yaml:4:5: yaml: "), "{err}");
         assert!(err.ends_with("4 |   db: 1\n  |     ^"), "{err}");
+    }
+
+    #[test]
+    fn repeated_keys_name_both_lines() {
+        let cases = [
+            (
+                "services:\n  web:\n    ports: []\n    image: a\n    env: {}\n    image: b\n",
+                "c.yaml:6:5: yaml: mapping key \"image\" already defined at line 4",
+            ),
+            (
+                "services: {}\nname: x\nservices: {}\n",
+                "c.yaml:3:1: yaml: mapping key \"services\" already defined at line 1",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = parse(text, Path::new("c.yaml")).unwrap_err();
+            assert!(err.starts_with(want), "{err}");
+        }
+        // Flow mappings keep the parser's own position.
+        let err = parse("a: {b: 1, b: 2}\n", Path::new("c.yaml")).unwrap_err();
+        assert!(err.contains("duplicate entry"), "{err}");
     }
 
     #[test]
