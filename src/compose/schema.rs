@@ -104,10 +104,62 @@ pub fn validate(doc: &Value) -> Option<Violation> {
     best
 }
 
+/// The keywords of one schema object, found in one pass over its entries (a schema object
+/// has a handful of keys; looking each keyword up by hash, for every value checked, cost more
+/// than the checking).
+#[derive(Default)]
+struct Keywords<'a> {
+    ty: Option<&'a Value>,
+    enum_: Option<&'a Value>,
+    ref_: Option<&'a Value>,
+    pattern: Option<&'a Value>,
+    minimum: Option<&'a Value>,
+    maximum: Option<&'a Value>,
+    all_of: Option<&'a Value>,
+    any_of: Option<&'a Value>,
+    one_of: Option<&'a Value>,
+    required: Option<&'a Value>,
+    properties: Option<&'a Value>,
+    pattern_properties: Option<&'a Value>,
+    additional_properties: Option<&'a Value>,
+    unique_items: Option<&'a Value>,
+    items: Option<&'a Value>,
+}
+
+impl<'a> Keywords<'a> {
+    fn of(m: &'a Map<String, Value>) -> Self {
+        let mut k = Keywords::default();
+        for (key, v) in m {
+            let slot = match key.as_str() {
+                "type" => &mut k.ty,
+                "enum" => &mut k.enum_,
+                "$ref" => &mut k.ref_,
+                "pattern" => &mut k.pattern,
+                "minimum" => &mut k.minimum,
+                "maximum" => &mut k.maximum,
+                "allOf" => &mut k.all_of,
+                "anyOf" => &mut k.any_of,
+                "oneOf" => &mut k.one_of,
+                "required" => &mut k.required,
+                "properties" => &mut k.properties,
+                "patternProperties" => &mut k.pattern_properties,
+                "additionalProperties" => &mut k.additional_properties,
+                "uniqueItems" => &mut k.unique_items,
+                "items" => &mut k.items,
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        k
+    }
+}
+
 struct Spec {
     root: Value,
-    /// Every `pattern` and `patternProperties` key, compiled once.
-    regexes: HashMap<String, Regex>,
+    /// Every `pattern` and `patternProperties` key, compiled the first time it is used (most
+    /// runs touch a handful of the schema's patterns; compiling all of them cost more than
+    /// the whole validation).
+    regexes: HashMap<String, OnceLock<Option<Regex>>>,
 }
 
 fn compiled() -> Option<&'static Spec> {
@@ -122,19 +174,15 @@ fn compiled() -> Option<&'static Spec> {
         .as_ref()
 }
 
-fn collect_regexes(s: &Value, out: &mut HashMap<String, Regex>) {
+fn collect_regexes(s: &Value, out: &mut HashMap<String, OnceLock<Option<Regex>>>) {
     match s {
         Value::Object(m) => {
             if let Some(Value::String(p)) = m.get("pattern") {
-                if let Ok(re) = Regex::new(p) {
-                    out.insert(p.clone(), re);
-                }
+                out.entry(p.clone()).or_default();
             }
             if let Some(Value::Object(pp)) = m.get("patternProperties") {
                 for p in pp.keys() {
-                    if let Ok(re) = Regex::new(p) {
-                        out.insert(p.clone(), re);
-                    }
+                    out.entry(p.clone()).or_default();
                 }
             }
             m.values().for_each(|v| collect_regexes(v, out));
@@ -145,38 +193,53 @@ fn collect_regexes(s: &Value, out: &mut HashMap<String, Regex>) {
 }
 
 impl Spec {
+    fn regex(&self, pattern: &str) -> Option<&Regex> {
+        self.regexes
+            .get(pattern)?
+            .get_or_init(|| Regex::new(pattern).ok())
+            .as_ref()
+    }
+
     fn matches(&self, pattern: &str, s: &str) -> bool {
-        self.regexes.get(pattern).is_some_and(|re| re.is_match(s))
+        self.regex(pattern).is_some_and(|re| re.is_match(s))
     }
 
     /// Every violation of `v` against schema `s`, in the order the reference validator
     /// (santhosh-tekuri/jsonschema) finds them; empty when `v` is valid.
     fn check(&self, s: &Value, v: &Value, path: &mut Vec<String>) -> Vec<Violation> {
         let s = match s {
-            Value::Object(m) => m,
+            Value::Object(m) => Keywords::of(m),
             Value::Bool(false) => return vec![here(path, Kind::False)],
             _ => return Vec::new(),
         };
-        if let Some(want) = s.get("type") {
-            let want: Vec<String> = match want {
-                Value::String(t) => vec![t.clone()],
-                Value::Array(ts) => ts
-                    .iter()
-                    .filter_map(|t| t.as_str().map(String::from))
-                    .collect(),
-                _ => Vec::new(),
+        if let Some(want) = s.ty {
+            let ok = match want {
+                Value::String(t) => has_type(v, t),
+                Value::Array(ts) => {
+                    ts.iter().all(|t| t.as_str().is_none())
+                        || ts.iter().filter_map(Value::as_str).any(|t| has_type(v, t))
+                }
+                _ => true,
             };
-            if !want.is_empty() && !want.iter().any(|t| has_type(v, t)) {
+            if !ok {
+                let want: Vec<String> = match want {
+                    Value::String(t) => vec![t.clone()],
+                    Value::Array(ts) => ts
+                        .iter()
+                        .filter_map(|t| t.as_str().map(String::from))
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 return vec![here(path, Kind::Type(want))];
             }
         }
-        if let Some(Value::Array(values)) = s.get("enum") {
+        if let Some(Value::Array(values)) = s.enum_ {
             if !values.iter().any(|e| json_eq(e, v)) {
                 return vec![here(path, Kind::Enum(values.clone()))];
             }
         }
         // Draft-07: a `$ref` stands for the whole schema; its siblings are ignored.
-        if let Some(Value::String(r)) = s.get("$ref") {
+        if let Some(Value::String(r)) = s.ref_ {
             return match r.strip_prefix('#').and_then(|p| self.root.pointer(p)) {
                 Some(target) => self.check(target, v, path),
                 None => Vec::new(),
@@ -184,11 +247,11 @@ impl Spec {
         }
         let mut errs = Vec::new();
         match v {
-            Value::Object(obj) => self.object(s, obj, path, &mut errs),
-            Value::Array(items) => self.array(s, items, path, &mut errs),
+            Value::Object(obj) => self.object(&s, obj, path, &mut errs),
+            Value::Array(items) => self.array(&s, items, path, &mut errs),
             Value::String(text) => {
-                if let Some(Value::String(p)) = s.get("pattern") {
-                    if self.regexes.contains_key(p) && !self.matches(p, text) {
+                if let Some(Value::String(p)) = s.pattern {
+                    if self.regex(p).is_some() && !self.matches(p, text) {
                         errs.push(here(
                             path,
                             Kind::Pattern {
@@ -201,12 +264,12 @@ impl Spec {
             }
             Value::Number(n) => {
                 let x = n.as_f64().unwrap_or(0.0);
-                if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+                if let Some(min) = s.minimum.and_then(Value::as_f64) {
                     if x < min {
                         errs.push(here(path, Kind::Minimum(number(min))));
                     }
                 }
-                if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+                if let Some(max) = s.maximum.and_then(Value::as_f64) {
                     if x > max {
                         errs.push(here(path, Kind::Maximum(number(max))));
                     }
@@ -214,12 +277,12 @@ impl Spec {
             }
             _ => {}
         }
-        if let Some(Value::Array(all)) = s.get("allOf") {
+        if let Some(Value::Array(all)) = s.all_of {
             for sub in all {
                 errs.extend(self.check(sub, v, path));
             }
         }
-        if let Some(Value::Array(any)) = s.get("anyOf") {
+        if let Some(Value::Array(any)) = s.any_of {
             let mut failed = Vec::new();
             let mut matched = false;
             for sub in any {
@@ -234,7 +297,7 @@ impl Spec {
                 errs.extend(failed);
             }
         }
-        if let Some(Value::Array(one)) = s.get("oneOf") {
+        if let Some(Value::Array(one)) = s.one_of {
             let mut failed = Vec::new();
             let mut matched: Option<usize> = None;
             for (i, sub) in one.iter().enumerate() {
@@ -258,12 +321,12 @@ impl Spec {
 
     fn object(
         &self,
-        s: &Map<String, Value>,
+        s: &Keywords,
         obj: &Map<String, Value>,
         path: &mut Vec<String>,
         errs: &mut Vec<Violation>,
     ) {
-        if let Some(Value::Array(req)) = s.get("required") {
+        if let Some(Value::Array(req)) = s.required {
             let missing: Vec<String> = req
                 .iter()
                 .filter_map(Value::as_str)
@@ -277,8 +340,8 @@ impl Spec {
                 });
             }
         }
-        let props = s.get("properties").and_then(Value::as_object);
-        let patterns = s.get("patternProperties").and_then(Value::as_object);
+        let props = s.properties.and_then(Value::as_object);
+        let patterns = s.pattern_properties.and_then(Value::as_object);
         let mut extra = Vec::new();
         for (key, child) in obj {
             let mut evaluated = false;
@@ -294,7 +357,7 @@ impl Spec {
                 }
             }
             if !evaluated {
-                match s.get("additionalProperties") {
+                match s.additional_properties {
                     Some(Value::Bool(false)) => extra.push(key.clone()),
                     Some(sub @ Value::Object(_)) => errs.extend(self.check(sub, child, path)),
                     _ => {}
@@ -318,12 +381,12 @@ impl Spec {
 
     fn array(
         &self,
-        s: &Map<String, Value>,
+        s: &Keywords,
         items: &[Value],
         path: &mut Vec<String>,
         errs: &mut Vec<Violation>,
     ) {
-        if s.get("uniqueItems") == Some(&Value::Bool(true)) {
+        if s.unique_items == Some(&Value::Bool(true)) {
             'outer: for (i, a) in items.iter().enumerate() {
                 for (j, b) in items.iter().enumerate().skip(i + 1) {
                     if json_eq(a, b) {
@@ -336,7 +399,7 @@ impl Spec {
                 }
             }
         }
-        if let Some(sub) = s.get("items") {
+        if let Some(sub) = s.items {
             for (i, item) in items.iter().enumerate() {
                 path.push(i.to_string());
                 errs.extend(self.check(sub, item, path));
