@@ -158,9 +158,11 @@ pub(super) fn env_from_files(
             std::io::ErrorKind::NotFound => format!("couldn't find env file: {}", file.display()),
             _ => format!("couldn't read env file {}: {e}", file.display()),
         })?;
-        let lookup = |k: &str| outer.get(k).or_else(|| env.get(k)).cloned();
+        // The shell wins, then this file's own earlier lines, then the files before it.
+        let lookup = |k: &str| outer.get(k).cloned();
+        let earlier = |k: &str| env.get(k).cloned();
         let mut unset = Vec::new();
-        let vars = dotenv::parse(&text, &lookup, &mut unset)
+        let vars = dotenv::parse(&text, &lookup, &earlier, &mut unset)
             .map_err(|e| format!("failed to read {}: {e}", file.display()))?;
         env.extend(vars);
     }
@@ -254,7 +256,7 @@ fn apply_label_files(svc: &mut Value) -> Result<(), String> {
         let path = f.as_str().unwrap_or_default();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("failed to read label file {path}: {}", io_reason(&e)))?;
-        let vars = dotenv::parse(&text, &|_| None, &mut Vec::new())
+        let vars = dotenv::parse(&text, &|_| None, &|_| None, &mut Vec::new())
             .map_err(|e| format!("failed to read {path}: {e}"))?;
         labels.extend(vars.into_iter().map(|(k, v)| (k, Value::String(v))));
     }
@@ -301,11 +303,15 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx, read_files: bool) -> Result<(
             }
         };
         if f.get("format").and_then(Value::as_str) == Some("raw") {
-            from_files.extend(dotenv::parse_raw(&text));
+            let vars = dotenv::parse_raw(&text)
+                .map_err(|e| format!("failed to parse env_file {path}: {e}"))?;
+            from_files.extend(vars);
             continue;
         }
+        // The project's environment wins, then this file's earlier lines, then earlier files.
         let lookup = |k: &str| ctx.env.get(k).cloned();
-        let vars = dotenv::parse(&text, &lookup, &mut ctx.unset)
+        let earlier = |k: &str| from_files.get(k).cloned();
+        let vars = dotenv::parse(&text, &lookup, &earlier, &mut ctx.unset)
             .map_err(|e| format!("failed to read {path}: {e}"))?;
         from_files.extend(vars);
     }
