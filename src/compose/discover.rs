@@ -3,6 +3,7 @@
 
 use super::paths::clean;
 use super::LoadOptions;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub(super) const DEFAULT_FILES: &[&str] = &[
@@ -13,12 +14,15 @@ pub(super) const DEFAULT_FILES: &[&str] = &[
 ];
 
 /// `-f` files, else COMPOSE_FILE, else discovery in cwd and its parents (plus the override).
-pub(super) fn config_files(opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
+/// `env` is the shell overlaid on the `.env` file, which may set COMPOSE_FILE.
+pub(super) fn config_files(
+    opts: &LoadOptions,
+    env: &HashMap<String, String>,
+) -> Result<Vec<PathBuf>, String> {
     let given: Vec<PathBuf> = if !opts.files.is_empty() {
         opts.files.clone()
-    } else if let Some(list) = opts.environ.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
-        let sep = opts
-            .environ
+    } else if let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
+        let sep = env
             .get("COMPOSE_PATH_SEPARATOR")
             .map(String::as_str)
             .unwrap_or(":");

@@ -32,7 +32,18 @@ pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
 }
 
 fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
-    let files = config_files(opts)?;
+    // The `.env` is looked for before the files are known (it may set COMPOSE_FILE): in the
+    // project directory, else next to the first `-f` file, else in the working directory.
+    let early_dir = match (&opts.project_directory, opts.files.first()) {
+        (Some(d), _) => clean(&opts.cwd.join(d)),
+        (None, Some(f)) => clean(&opts.cwd.join(f))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+        (None, None) => opts.cwd.clone(),
+    };
+    let (mut env, found) = project_env(opts, &early_dir)?;
+    let files = config_files(opts, &env)?;
     let first = files
         .first()
         .ok_or("no configuration file provided: not found")?;
@@ -43,8 +54,12 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| opts.cwd.clone()),
     };
+    // Without one there, the `.env` next to the files found (COMPOSE_FILE, a parent folder).
+    if !found && working_dir != early_dir {
+        env = project_env(opts, &working_dir)?.0;
+    }
     let mut ctx = Ctx {
-        env: project_env(opts, &working_dir)?,
+        env,
         interpolate: !opts.no_interpolate,
         unset: Vec::new(),
         notes: Vec::new(),
@@ -132,8 +147,9 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     })
 }
 
-/// The variables interpolation sees: `.env` (or `--env-file`s) overlaid by the shell.
-fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>, String> {
+/// The variables interpolation sees: `dir/.env` (or the `--env-file`s) overlaid by the shell,
+/// and whether any file was read.
+fn project_env(opts: &LoadOptions, dir: &Path) -> Result<(HashMap<String, String>, bool), String> {
     let files: Vec<PathBuf> = if opts.env_files.is_empty() {
         let default = dir.join(".env");
         if default.is_file() {
@@ -144,7 +160,8 @@ fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>
     } else {
         opts.env_files.iter().map(|f| opts.cwd.join(f)).collect()
     };
-    env_from_files(&files, &opts.environ)
+    let found = !files.is_empty();
+    Ok((env_from_files(&files, &opts.environ)?, found))
 }
 
 /// Reads dotenv files in order and overlays `outer` (the shell wins over the files).
@@ -238,7 +255,7 @@ fn choose_name(
     let name = project_name::normalize(&raw);
     if name.is_empty() {
         return Err(format!(
-            "project name {raw:?} is empty after normalisation: use -p or `name:` to set one"
+            "project name must not be empty: {raw:?} has no letters or digits once normalised; use -p or `name:` to set one"
         ));
     }
     Ok(name)
