@@ -43,7 +43,10 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         (None, None) => opts.cwd.clone(),
     };
     let (mut env, found) = project_env(opts, &early_dir)?;
-    let files = config_files(opts, &env)?;
+    let mut notes = Vec::new();
+    let files = config_files(opts, &env, &mut notes)?;
+    // Discovery speaks first, as in Compose; unset variables come before the other notes.
+    let discovery_notes = notes.len();
     let first = files
         .first()
         .ok_or("no configuration file provided: not found")?;
@@ -62,7 +65,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         env,
         interpolate: !opts.no_interpolate,
         unset: Vec::new(),
-        notes: Vec::new(),
+        notes,
     };
 
     let mut tree = Value::Object(Map::new());
@@ -130,8 +133,10 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     if ctx.interpolate {
         escape_dollars(&mut escaped);
     }
-    let mut warnings: Vec<String> = ctx.unset.iter().map(|n| unset_warning(n)).collect();
-    warnings.append(&mut ctx.notes);
+    let later_notes = ctx.notes.split_off(discovery_notes);
+    let mut warnings = ctx.notes;
+    warnings.extend(ctx.unset.iter().map(|n| unset_warning(n)));
+    warnings.extend(later_notes);
     Ok(Project {
         name,
         working_dir,
@@ -475,6 +480,26 @@ mod tests {
         assert_eq!(p.name, "proj");
         assert_eq!(p.config_files.len(), 2);
         assert_eq!(p.services["a"].image.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn several_candidates_warn_like_compose_before_other_warnings() {
+        let (d, p) = load_files(
+            &[
+                ("compose.yaml", "services:\n  a:\n    image: x${UNSET}\n"),
+                ("docker-compose.yml", "services:\n  a:\n    image: y\n"),
+            ],
+            |_| {},
+        );
+        let dir = d.path().display();
+        assert_eq!(
+            p.unwrap().warnings,
+            [
+                format!("Found multiple config files with supported names: {dir}/compose.yaml, {dir}/docker-compose.yml"),
+                format!("Using {dir}/compose.yaml"),
+                unset_warning("UNSET"),
+            ]
+        );
     }
 
     #[test]
