@@ -9,33 +9,46 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 /// Replaces every service's `extends` with the merge of its (resolved) base and itself.
+/// `file` is the file `tree` was read from; `chain` the services being resolved, outermost first.
 pub(super) fn apply_extends(
     tree: &mut Value,
-    dir: &Path,
+    file: &Path,
     ctx: &mut Ctx,
-    chain: &mut Vec<String>,
+    chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<(), String> {
     let names: Vec<String> = match tree.get("services") {
         Some(Value::Object(s)) => s.keys().cloned().collect(),
         _ => return Ok(()),
     };
     for name in names {
-        resolve_service(tree, &name, dir, ctx, chain)?;
+        resolve_service(tree, &name, file, ctx, chain)?;
     }
     Ok(())
+}
+
+/// Compose's report of an `extends` loop: every step from the first service back to itself.
+fn circular(chain: &[(PathBuf, String)], file: &Path, name: &str) -> String {
+    let mut out = String::from("Circular reference:");
+    for (i, (f, n)) in chain.iter().enumerate() {
+        let verb = if i == 0 { "" } else { "extends " };
+        out.push_str(&format!("\n  {verb}{n} in {}", f.display()));
+    }
+    out.push_str(&format!("\n  extends {name} in {}", file.display()));
+    out
 }
 
 pub(super) fn resolve_service(
     tree: &mut Value,
     name: &str,
-    dir: &Path,
+    file: &Path,
     ctx: &mut Ctx,
-    chain: &mut Vec<String>,
+    chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Value, String> {
-    let key = format!("{}#{name}", dir.display());
+    let key = (file.to_path_buf(), name.to_string());
     if chain.contains(&key) {
-        return Err(format!("circular reference with extends in service {name}"));
+        return Err(circular(chain, file, name));
     }
+    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
     let Some(svc) = tree.get("services").and_then(|s| s.get(name)).cloned() else {
         return Err(format!(
             "cannot extend service \"{name}\": service not found"
@@ -56,11 +69,11 @@ pub(super) fn resolve_service(
             let (mut other, _) = parse_interpolated(&path, ctx)?;
             canonicalize_file(&mut other, &mut ctx.notes)?;
             let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-            let mut base = resolve_service(&mut other, &base_name, &other_dir, ctx, chain)?;
+            let mut base = resolve_service(&mut other, &base_name, &path, ctx, chain)?;
             resolve_paths(&mut base, &other_dir, &ctx.env);
             base
         }
-        None => resolve_service(tree, &base_name, dir, ctx, chain)?,
+        None => resolve_service(tree, &base_name, file, ctx, chain)?,
     };
     chain.pop();
     let mut child = svc;
@@ -137,6 +150,7 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
             interpolate: ctx.interpolate,
             unset: std::mem::take(&mut ctx.unset),
             notes: std::mem::take(&mut ctx.notes),
+            including: std::mem::take(&mut ctx.including),
         };
         let mut included = Value::Object(Map::new());
         for f in &files {
@@ -149,6 +163,7 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
         }
         ctx.unset = sub.unset;
         ctx.notes = sub.notes;
+        ctx.including = sub.including;
         if let Some(Value::Object(services)) = included.get_mut("services") {
             for (_, svc) in services.iter_mut() {
                 resolve_paths(svc, &sub_dir, &sub.env);
@@ -170,8 +185,8 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
             };
             for (k, v) in items {
                 match target.get(&k) {
-                    Some(existing) if kind == "services" && *existing != v => {
-                        return Err(format!("services.{k} conflicts with imported resource"));
+                    Some(existing) if *existing != v => {
+                        return Err(format!("{kind}.{k} conflicts with imported resource"));
                     }
                     Some(_) => {}
                     None => {

@@ -24,6 +24,8 @@ pub(super) struct Ctx {
     pub(super) unset: Vec<String>,
     /// Other warnings, in the order found.
     pub(super) notes: Vec<String>,
+    /// The files whose `include`s are being read, outermost first (to report cycles).
+    pub(super) including: Vec<PathBuf>,
 }
 
 /// Loads a project the way Docker Compose v2 does.
@@ -66,6 +68,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         interpolate: !opts.no_interpolate,
         unset: Vec::new(),
         notes,
+        including: Vec::new(),
     };
 
     let mut tree = Value::Object(Map::new());
@@ -194,6 +197,17 @@ pub(super) fn env_from_files(
 
 /// Parse, interpolate, validate, canonicalise and apply `extends` for one file.
 pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
+    if ctx.including.iter().any(|f| f == file) {
+        let mut steps = ctx.including.iter().map(|f| f.display().to_string());
+        let mut msg = format!(
+            "include cycle detected:\n{}",
+            steps.next().unwrap_or_default()
+        );
+        for f in steps.chain(std::iter::once(file.display().to_string())) {
+            msg.push_str(&format!("\n include {f}"));
+        }
+        return Err(msg);
+    }
     let mut tree = parse_interpolated(file, ctx)?;
     if tree.0.get("version").is_some() {
         ctx.notes.push(format!(
@@ -206,8 +220,11 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
     canonicalize_file(&mut tree.0, &mut ctx.notes)
         .map_err(|e| format!("validating {}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-    apply_extends(&mut tree.0, &dir, ctx, &mut Vec::new())?;
-    apply_include(&mut tree.0, &dir, ctx)?;
+    apply_extends(&mut tree.0, file, ctx, &mut Vec::new())?;
+    ctx.including.push(file.to_path_buf());
+    let included = apply_include(&mut tree.0, &dir, ctx);
+    ctx.including.pop();
+    included?;
     Ok((tree.0, tags))
 }
 
