@@ -37,6 +37,10 @@ fn circular(chain: &[(PathBuf, String)], file: &Path, name: &str) -> String {
     out
 }
 
+fn has_service(tree: &Value, name: &str) -> bool {
+    tree.get("services").and_then(|s| s.get(name)).is_some()
+}
+
 pub(super) fn resolve_service(
     tree: &mut Value,
     name: &str,
@@ -69,9 +73,21 @@ pub(super) fn resolve_service(
             let (mut other, _) = parse_interpolated(&path, ctx)?;
             canonicalize_file(&mut other, &mut ctx.notes)?;
             let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+            if !has_service(&other, &base_name) {
+                return Err(format!(
+                    "cannot extend service \"{name}\" in {}: service \"{base_name}\" not found in {f}",
+                    file.display()
+                ));
+            }
             let mut base = resolve_service(&mut other, &base_name, &path, ctx, chain)?;
             resolve_paths(&mut base, &other_dir, &ctx.env);
             base
+        }
+        None if !has_service(tree, &base_name) => {
+            return Err(format!(
+                "cannot extend service \"{name}\" in {}: service \"{base_name}\" not found",
+                file.display()
+            ));
         }
         None => resolve_service(tree, &base_name, file, ctx, chain)?,
     };
