@@ -28,6 +28,9 @@ pub fn adjust_options(opts: &mut LoadOptions, args: &ConfigArgs) {
         opts.services.clear();
         opts.keep_env_files = true;
     }
+    // Named services narrow what is printed to them and their dependencies, except for
+    // `--services`, which Docker Compose answers with every enabled service.
+    opts.only_selected = !args.list_services;
 }
 
 /// What `config` prints for a loaded project with these flags (pure, so the conformance

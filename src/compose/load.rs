@@ -10,7 +10,7 @@ use super::interpolate::{interpolate_tree, unset_warning};
 use super::merge::{merge, strip_resets, Tags};
 use super::model::{Project, Service};
 use super::paths::{clean, resolve_paths, resolve_resource_files};
-use super::profiles::{apply_profiles, check_dependencies, check_references};
+use super::profiles::{apply_profiles, check_dependencies, check_references, keep_selected};
 use super::{dotenv, project_name, validate, yaml, LoadError, LoadOptions};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -119,6 +119,9 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         }
     }
     let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
+    if opts.only_selected && !opts.services.is_empty() {
+        keep_selected(&mut services, &opts.services);
+    }
     check_references(&services, &root)?;
     resource_defaults(&mut root, &services, &name);
 

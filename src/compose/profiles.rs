@@ -96,6 +96,21 @@ pub(super) fn apply_profiles(
     Ok(disabled)
 }
 
+/// Keeps only `selected` and the services they depend on, transitively.
+pub(super) fn keep_selected(services: &mut Map<String, Value>, selected: &[String]) {
+    let mut keep: HashSet<String> = HashSet::new();
+    let mut todo: Vec<String> = selected.to_vec();
+    while let Some(name) = todo.pop() {
+        if !keep.insert(name.clone()) {
+            continue;
+        }
+        if let Some(svc) = services.get(&name) {
+            todo.extend(depends(svc).into_iter().map(|(d, _)| d));
+        }
+    }
+    services.retain(|k, _| keep.contains(k));
+}
+
 /// Every network and named volume a service uses must be declared (or be `default`).
 pub(super) fn check_references(
     services: &Map<String, Value>,
