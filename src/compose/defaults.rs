@@ -17,6 +17,7 @@ pub(super) fn service_defaults(svc: &mut Value) {
     if no_networks && !m.contains_key("network_mode") && !m.contains_key("provider") {
         m.insert("networks".into(), json!({ "default": null }));
     }
+    super::canonical::dependency_defaults(m);
     implicit_dependencies(m);
     device_request_counts(m);
     if let Some(Value::Array(secrets)) = m.get_mut("secrets") {
