@@ -7,7 +7,7 @@ use super::defaults::{ordered_root, resource_defaults, service_defaults, sort_ma
 use super::discover::config_files;
 use super::extends::{apply_extends, apply_include};
 use super::interpolate::{interpolate_tree, unset_warning};
-use super::merge::{merge, strip_resets, Tags};
+use super::merge::{merge, put_back_resets, strip_resets, take_resets, Tags};
 use super::model::{Project, Service};
 use super::paths::{clean, resolve_paths, resolve_resource_files};
 use super::profiles::{apply_profiles, check_dependencies, check_references, keep_selected};
@@ -219,9 +219,11 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
         ));
     }
     let tags = std::mem::take(&mut tree.1);
+    let resets = take_resets(&mut tree.0, &tags);
     validate::validate_file(&tree.0, file)?;
     canonicalize_file(&mut tree.0, &mut ctx.notes)
         .map_err(|e| format!("validating {}: {e}", file.display()))?;
+    put_back_resets(&mut tree.0, &resets);
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
     apply_extends(&mut tree.0, file, ctx, &mut Vec::new())?;
     ctx.including.push(file.to_path_buf());

@@ -137,6 +137,36 @@ fn dedupe(items: &mut Vec<Value>, key: fn(&Value) -> String, path: &mut Vec<Stri
     *items = out;
 }
 
+/// Takes the `!reset` values out of a file's tree before it is checked (a bare `!reset` is a
+/// null where a list or mapping belongs) and returns where they were, for `put_back_resets`.
+pub fn take_resets(tree: &mut Value, tags: &Tags) -> Vec<Vec<String>> {
+    let mut taken: Vec<Vec<String>> = tags
+        .iter()
+        .filter(|(_, t)| **t == MergeTag::Reset)
+        .map(|(p, _)| p.clone())
+        .collect();
+    // Deepest first, so a reset inside another reset is taken before its parent.
+    taken.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    strip_resets(tree, tags);
+    taken
+}
+
+/// Puts a null back at each reset path whose parent mapping survived checking, so that
+/// `merge` sees the key and applies the tag.
+pub fn put_back_resets(tree: &mut Value, paths: &[Vec<String>]) {
+    for path in paths.iter().rev() {
+        let Some((last, parents)) = path.split_last() else {
+            continue;
+        };
+        let parent = parents
+            .iter()
+            .try_fold(&mut *tree, |node, p| node.get_mut(p.as_str()));
+        if let Some(Value::Object(m)) = parent {
+            m.insert(last.clone(), Value::Null);
+        }
+    }
+}
+
 /// Removes `!reset` values from a file's own tree (they mean "nothing here").
 pub fn strip_resets(tree: &mut Value, tags: &Tags) {
     for (path, tag) in tags {
