@@ -43,6 +43,17 @@ fn rule(path: &[String]) -> Rule {
     }
 }
 
+fn is_logging(path: &[String]) -> bool {
+    path.len() == 3 && path[0] == "services" && path[2] == "logging"
+}
+
+fn drivers_differ(base: &Value, overlay: &Value) -> bool {
+    match (base.get("driver"), overlay.get("driver")) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    }
+}
+
 fn plain_key(v: &Value) -> String {
     scalar_string(v)
 }
@@ -80,6 +91,11 @@ fn env_file_key(v: &Value) -> String {
 /// Merges `overlay` onto `base` at `path`, honouring `tags` of the overlay's file.
 pub fn merge(base: &mut Value, overlay: Value, path: &mut Vec<String>, tags: &Tags) {
     let rule = rule(path);
+    if is_logging(path) && drivers_differ(base, &overlay) {
+        // Another logging driver's options mean nothing to this one: start afresh.
+        *base = overlay;
+        return;
+    }
     match (base, overlay) {
         (Value::Object(b), Value::Object(o)) if matches!(rule, Rule::Merge) => {
             for (k, v) in o {
@@ -242,6 +258,16 @@ mod tests {
                 json!({"depends_on": {"a": {"condition": "service_started"}}}),
                 json!({"depends_on": {"b": {"condition": "service_healthy"}}}),
                 json!({"depends_on": {"a": {"condition": "service_started"}, "b": {"condition": "service_healthy"}}}),
+            ),
+            (
+                json!({"logging": {"driver": "a", "options": {"x": "1"}}}),
+                json!({"logging": {"driver": "b", "options": {"y": "2"}}}),
+                json!({"logging": {"driver": "b", "options": {"y": "2"}}}),
+            ),
+            (
+                json!({"logging": {"driver": "a", "options": {"x": "1"}}}),
+                json!({"logging": {"options": {"y": "2"}}}),
+                json!({"logging": {"driver": "a", "options": {"x": "1", "y": "2"}}}),
             ),
             (
                 json!({"security_opt": ["a"]}),
