@@ -2,8 +2,8 @@
 //! with the same rules as `-f` files, with paths resolved where they were written.
 
 use super::canonical::{canonicalize_file, canonicalize_service, scalar_string};
-use super::load::{env_from_files, parse_interpolated, read_file, Ctx};
-use super::merge::{merge, strip_resets, Tags};
+use super::load::{env_from_files, merge_all, parse_interpolated, read_file, Ctx};
+use super::merge::{merge, put_back_resets, take_resets, Tags};
 use super::paths::{clean, resolve_paths, resolve_resource_files};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -70,8 +70,13 @@ pub(super) fn resolve_service(
     let base = match ext.get("file").and_then(Value::as_str) {
         Some(f) => {
             let path = clean(&dir.join(f));
-            let (mut other, _) = parse_interpolated(&path, ctx)?;
-            canonicalize_file(&mut other, &mut ctx.notes)?;
+            let mut other = Value::Object(Map::new());
+            for (mut doc, tags) in parse_interpolated(&path, ctx)? {
+                let resets = take_resets(&mut doc, &tags);
+                canonicalize_file(&mut doc, &mut ctx.notes)?;
+                put_back_resets(&mut doc, &resets);
+                merge_all(&mut other, vec![(doc, tags)]);
+            }
             let other_dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             if !has_service(&other, &base_name) {
                 return Err(format!(
@@ -173,9 +178,8 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
             if !f.is_file() {
                 return Err(format!("open {}: no such file or directory", f.display()));
             }
-            let (one, tags) = read_file(f, &mut sub)?;
-            merge(&mut included, one, &mut Vec::new(), &tags);
-            strip_resets(&mut included, &tags);
+            let docs = read_file(f, &mut sub)?;
+            merge_all(&mut included, docs);
         }
         ctx.unset = sub.unset;
         ctx.notes = sub.notes;

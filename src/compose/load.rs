@@ -73,13 +73,15 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
 
     let mut tree = Value::Object(Map::new());
     for file in &files {
-        let (one, tags) = read_file(file, &mut ctx)?;
-        merge(&mut tree, one, &mut Vec::new(), &tags);
-        strip_resets(&mut tree, &tags);
+        let docs = read_file(file, &mut ctx)?;
+        merge_all(&mut tree, docs);
     }
     let Value::Object(mut root) = tree else {
         return Err("top-level object must be a mapping".into());
     };
+    if root.is_empty() {
+        return Err("empty compose file".into());
+    }
 
     let name = choose_name(opts, &ctx, &root, &working_dir)?;
     root.insert("name".into(), Value::String(name.clone()));
@@ -199,7 +201,7 @@ pub(super) fn env_from_files(
 }
 
 /// Parse, interpolate, validate, canonicalise and apply `extends` for one file.
-pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
+pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>, String> {
     if ctx.including.iter().any(|f| f == file) {
         let mut steps = ctx.including.iter().map(|f| f.display().to_string());
         let mut msg = format!(
@@ -211,41 +213,55 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), Str
         }
         return Err(msg);
     }
-    let mut tree = parse_interpolated(file, ctx)?;
-    if tree.0.get("version").is_some() {
-        ctx.notes.push(format!(
-            "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-            file.display()
-        ));
+    let mut docs = Vec::new();
+    for (n, mut tree) in parse_interpolated(file, ctx)?.into_iter().enumerate() {
+        if n == 0 && tree.0.get("version").is_some() {
+            ctx.notes.push(format!(
+                "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                file.display()
+            ));
+        }
+        let tags = std::mem::take(&mut tree.1);
+        let resets = take_resets(&mut tree.0, &tags);
+        validate::validate_file(&tree.0, file)?;
+        canonicalize_file(&mut tree.0, &mut ctx.notes)
+            .map_err(|e| format!("validating {}: {e}", file.display()))?;
+        put_back_resets(&mut tree.0, &resets);
+        let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+        apply_extends(&mut tree.0, file, ctx, &mut Vec::new())?;
+        ctx.including.push(file.to_path_buf());
+        let included = apply_include(&mut tree.0, &dir, ctx);
+        ctx.including.pop();
+        included?;
+        docs.push((tree.0, tags));
     }
-    let tags = std::mem::take(&mut tree.1);
-    let resets = take_resets(&mut tree.0, &tags);
-    validate::validate_file(&tree.0, file)?;
-    canonicalize_file(&mut tree.0, &mut ctx.notes)
-        .map_err(|e| format!("validating {}: {e}", file.display()))?;
-    put_back_resets(&mut tree.0, &resets);
-    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-    apply_extends(&mut tree.0, file, ctx, &mut Vec::new())?;
-    ctx.including.push(file.to_path_buf());
-    let included = apply_include(&mut tree.0, &dir, ctx);
-    ctx.including.pop();
-    included?;
-    Ok((tree.0, tags))
+    Ok(docs)
 }
 
-pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
+/// Merges `docs` (files, or documents of one file) onto `tree` in order.
+pub(super) fn merge_all(tree: &mut Value, docs: Vec<(Value, Tags)>) {
+    for (one, tags) in docs {
+        merge(tree, one, &mut Vec::new(), &tags);
+        strip_resets(tree, &tags);
+    }
+}
+
+/// Reads and interpolates a file: one tree per YAML document.
+pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>, String> {
     let text =
         std::fs::read_to_string(file).map_err(|e| format!("open {}: {e}", file.display()))?;
-    let (mut tree, tags) = yaml::parse(&text, file)?;
+    let mut docs = yaml::parse_documents(&text, file)?;
     if ctx.interpolate {
         let env = std::mem::take(&mut ctx.env);
         let lookup = |k: &str| env.get(k).cloned();
-        let r = interpolate_tree(&mut tree, &mut Vec::new(), &lookup, &mut ctx.unset);
+        let r = docs.iter_mut().try_for_each(|(tree, _)| {
+            interpolate_tree(tree, &mut Vec::new(), &lookup, &mut ctx.unset)
+        });
         ctx.env = env;
         // The key path alone does not say which of several files holds the variable.
         r.map_err(|e| format!("{}: {e}", file.display()))?;
     }
-    Ok((tree, tags))
+    Ok(docs)
 }
 
 fn choose_name(
