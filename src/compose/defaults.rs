@@ -121,11 +121,13 @@ pub(super) fn implicit_dependencies(m: &mut Map<String, Value>) {
     }
 }
 
-/// Default network when used, and engine-side names for networks and volumes.
+/// Default network when used, and engine-side names for networks and volumes. Resources no
+/// service uses are dropped unless `keep_unused` (Compose keeps them without interpolation).
 pub(super) fn resource_defaults(
     root: &mut Map<String, Value>,
     services: &Map<String, Value>,
     project: &str,
+    keep_unused: bool,
 ) {
     let uses_default = services.values().any(|s| {
         s.get("networks")
@@ -140,7 +142,9 @@ pub(super) fn resource_defaults(
             n.entry("default").or_insert_with(|| json!({}));
         }
     }
-    drop_unused(root, services);
+    if !keep_unused {
+        drop_unused(root, services);
+    }
     for kind in ["networks", "volumes", "secrets", "configs"] {
         let Some(Value::Object(items)) = root.get_mut(kind) else {
             continue;

@@ -92,7 +92,10 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     };
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
-        apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
+        // Without interpolation Compose reads no env_file and resolves no bare variable.
+        if ctx.interpolate {
+            apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
+        }
         apply_label_files(svc)?;
         service_defaults(svc);
     }
@@ -125,7 +128,7 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         keep_selected(&mut services, &opts.services);
     }
     check_references(&services, &root)?;
-    resource_defaults(&mut root, &services, &name);
+    resource_defaults(&mut root, &services, &name, !ctx.interpolate);
 
     services.sort_keys();
     for (_, svc) in services.iter_mut() {
