@@ -166,6 +166,12 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
         } else {
             env_files.iter().map(|p| clean(&dir.join(p))).collect()
         };
+        if let Some(missing) = env_files.iter().find(|f| !f.exists()) {
+            return Err(format!(
+                "stat {}: no such file or directory",
+                missing.display()
+            ));
+        }
         let mut sub = Ctx {
             env: env_from_files(&env_files, &ctx.env)?,
             interpolate: ctx.interpolate,
