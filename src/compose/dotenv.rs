@@ -28,30 +28,21 @@ pub fn parse(
             continue;
         }
         let line_end = rest.find('\n').unwrap_or(rest.len());
+        let statement = rest[..line_end].trim_end_matches('\r');
+        let line = line_of(rest);
         // `KEY=value`, or the YAML-like `KEY: value` compose-go also accepts.
-        let Some(eq) = rest[..line_end].find(['=', ':']) else {
+        let Some(eq) = statement.find(['=', ':']) else {
             // `KEY` alone: take it from the environment when set.
-            let key = rest[..line_end].trim();
-            let key = key.strip_prefix("export ").map(str::trim).unwrap_or(key);
+            let key = strip_export(statement.trim());
+            check_name(key, statement, line)?;
             if let Some(v) = lookup(key) {
                 vars.insert(key.to_string(), v);
             }
             rest = skip_line(rest);
             continue;
         };
-        let raw_key = rest[..eq].trim();
-        let key = raw_key
-            .strip_prefix("export ")
-            .map(str::trim)
-            .unwrap_or(raw_key)
-            .to_string();
-        if key.contains(char::is_whitespace) {
-            return Err(format!(
-                "line {}: key cannot contain a space: {raw_key:?}",
-                line_of(rest)
-            ));
-        }
-        let line = line_of(rest);
+        let key = strip_export(rest[..eq].trim()).to_string();
+        check_name(&key, statement, line)?;
         rest = rest[eq + 1..].trim_start_matches([' ', '\t']);
         let (value, after) = read_value(rest).map_err(|e| format!("line {line}: {e} for {key}"))?;
         rest = after;
@@ -63,6 +54,27 @@ pub fn parse(
         vars.insert(key, value);
     }
     Ok(vars)
+}
+
+fn strip_export(key: &str) -> &str {
+    key.strip_prefix("export ").map(str::trim).unwrap_or(key)
+}
+
+/// A name is letters, digits, `_`, `-`, `.`, `[` and `]`; Compose names the first character
+/// that is not, and the statement it is in.
+fn check_name(key: &str, statement: &str, line: usize) -> Result<(), String> {
+    for c in key.chars() {
+        if c.is_whitespace() {
+            return Err(format!("line {line}: key cannot contain a space"));
+        }
+        if !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']')) {
+            return Err(format!(
+                "line {line}: unexpected character {:?} in variable name {statement:?}",
+                c.to_string()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `format: raw` env files: `KEY=value` lines taken literally (no quotes, escapes or
@@ -104,10 +116,8 @@ fn read_value(s: &str) -> Result<(Raw, &str), String> {
         let end = body
             .find('\'')
             .ok_or_else(|| "unterminated quoted value".to_string())?;
-        return Ok((
-            Raw::Single(body[..end].to_string()),
-            skip_line(&body[end..]),
-        ));
+        // What follows the closing quote on its line is read as more statements.
+        return Ok((Raw::Single(body[..end].to_string()), &body[end + 1..]));
     }
     if let Some(body) = s.strip_prefix('"') {
         let bytes = body.as_bytes();
@@ -115,9 +125,7 @@ fn read_value(s: &str) -> Result<(Raw, &str), String> {
         while i < bytes.len() {
             match bytes[i] {
                 b'\\' => i += 2,
-                b'"' => {
-                    return Ok((Raw::Double(body[..i].to_string()), skip_line(&body[i..])));
-                }
+                b'"' => return Ok((Raw::Double(body[..i].to_string()), &body[i + 1..])),
                 _ => i += 1,
             }
         }
