@@ -365,6 +365,10 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx, read_files: bool) -> Result<(
                 ))
             }
         };
+        match f.get("format").and_then(Value::as_str) {
+            None | Some("raw") => {}
+            Some(other) => return Err(format!("unsupported env_file format {other:?}")),
+        }
         if f.get("format").and_then(Value::as_str) == Some("raw") {
             let vars = dotenv::parse_raw(&text)
                 .map_err(|e| format!("failed to parse env_file {path}: {e}"))?;
