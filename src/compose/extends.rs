@@ -3,7 +3,7 @@
 
 use super::canonical::{canonicalize_file, canonicalize_service, scalar_string};
 use super::load::{env_from_files, merge_all, parse_interpolated, read_file, Ctx};
-use super::merge::{merge, put_back_resets, take_resets, Tags};
+use super::merge::{merge, put_back_resets, strip_resets, take_resets, Tags};
 use super::paths::{clean, resolve_paths, resolve_resource_files};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub(super) fn apply_extends(
     tree: &mut Value,
     file: &Path,
+    tags: &Tags,
     ctx: &mut Ctx,
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<(), String> {
@@ -21,7 +22,7 @@ pub(super) fn apply_extends(
         _ => return Ok(()),
     };
     for name in names {
-        resolve_service(tree, &name, file, ctx, chain)?;
+        resolve_service(tree, &name, file, tags, ctx, chain)?;
     }
     Ok(())
 }
@@ -41,10 +42,13 @@ fn has_service(tree: &Value, name: &str) -> bool {
     tree.get("services").and_then(|s| s.get(name)).is_some()
 }
 
+/// `tags` are the `!reset`/`!override` tags of the file `tree` comes from: they apply to a
+/// service over its base as they do over an earlier file.
 pub(super) fn resolve_service(
     tree: &mut Value,
     name: &str,
     file: &Path,
+    tags: &Tags,
     ctx: &mut Ctx,
     chain: &mut Vec<(PathBuf, String)>,
 ) -> Result<Value, String> {
@@ -59,7 +63,10 @@ pub(super) fn resolve_service(
         ));
     };
     let Some(ext) = svc.get("extends").cloned() else {
-        return Ok(svc);
+        // As a base, a service's own `!reset` keys are simply absent.
+        let mut wrapped = json!({ "services": { name: svc } });
+        strip_resets(&mut wrapped, tags);
+        return Ok(wrapped["services"][name].take());
     };
     let base_name = ext
         .get("service")
@@ -84,7 +91,8 @@ pub(super) fn resolve_service(
                     file.display()
                 ));
             }
-            let mut base = resolve_service(&mut other, &base_name, &path, ctx, chain)?;
+            let mut base =
+                resolve_service(&mut other, &base_name, &path, &Tags::new(), ctx, chain)?;
             resolve_paths(&mut base, &other_dir, &ctx.env);
             base
         }
@@ -94,7 +102,7 @@ pub(super) fn resolve_service(
                 file.display()
             ));
         }
-        None => resolve_service(tree, &base_name, file, ctx, chain)?,
+        None => resolve_service(tree, &base_name, file, tags, ctx, chain)?,
     };
     chain.pop();
     let mut child = svc;
@@ -106,7 +114,7 @@ pub(super) fn resolve_service(
         &mut merged,
         json!({ "services": { name: child } }),
         &mut Vec::new(),
-        &Tags::new(),
+        tags,
     );
     let mut result = merged["services"][name].take();
     if let Value::Object(m) = &mut result {

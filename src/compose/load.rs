@@ -231,7 +231,7 @@ pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>
             .map_err(|e| format!("validating {}: {e}", file.display()))?;
         put_back_resets(&mut tree.0, &resets);
         let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-        apply_extends(&mut tree.0, file, ctx, &mut Vec::new())?;
+        apply_extends(&mut tree.0, file, &tags, ctx, &mut Vec::new())?;
         ctx.including.push(file.to_path_buf());
         let included = apply_include(&mut tree.0, &dir, ctx);
         ctx.including.pop();
