@@ -48,11 +48,23 @@ pub(super) fn config_files(
         };
         return discover(&start, notes);
     };
+    // Compose checks COMPOSE_FILE entries with stat and opens `-f` files: its messages say so.
+    let verb = if opts.files.is_empty() {
+        "stat"
+    } else {
+        "open"
+    };
     let mut out = Vec::new();
     for f in given {
         let abs = clean(&opts.cwd.join(&f));
+        if abs.is_dir() {
+            return Err(format!("read {}: is a directory", abs.display()));
+        }
         if !abs.is_file() {
-            return Err(format!("open {}: no such file or directory", abs.display()));
+            return Err(format!(
+                "{verb} {}: no such file or directory",
+                abs.display()
+            ));
         }
         out.push(abs);
     }
