@@ -38,7 +38,7 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "dns" | "dns_search" | "dns_opt" | "expose" | "cap_add" | "cap_drop" | "profiles"
         | "tmpfs" | "links" | "extra_hosts"] => Rule::Unique(plain_key),
         ["services", _, "networks", _, "aliases"] => Rule::Unique(plain_key),
-        ["services", _, "build", "extra_hosts"] => Rule::Unique(plain_key),
+        ["services", _, "build", "extra_hosts" | "tags"] => Rule::Unique(plain_key),
         _ => Rule::Merge,
     }
 }
