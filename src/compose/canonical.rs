@@ -1165,6 +1165,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_depends_on_leaves_defaults_for_after_the_merge() {
+        let long = depends_on(&json!({"db": {"restart": true}}), "x").unwrap();
+        assert_eq!(long, json!({"db": {"restart": true}}));
+        let short = depends_on(&json!(["db"]), "x").unwrap();
+        assert_eq!(
+            short,
+            json!({"db": {"condition": "service_started", "required": true}})
+        );
+        let mut svc = Map::new();
+        svc.insert("depends_on".into(), long);
+        dependency_defaults(&mut svc);
+        assert_eq!(
+            Value::Object(svc),
+            json!({"depends_on": {"db": {"condition": "service_started", "restart": true, "required": true}}})
+        );
+    }
+
+    #[test]
     fn durations_render_like_go() {
         let cases = [
             ("2m", "2m0s"),

@@ -148,3 +148,26 @@ pub(super) fn check_references(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn selection_keeps_named_services_and_their_dependencies() {
+        let Value::Object(mut services) = json!({
+            "web": {"depends_on": {"api": {}}},
+            "api": {"depends_on": {"db": {}, "cache": {"required": false}}},
+            "db": {},
+            "cache": {},
+            "other": {"depends_on": {"db": {}}},
+        }) else {
+            unreachable!()
+        };
+        keep_selected(&mut services, &["web".to_string()]);
+        let mut kept: Vec<&str> = services.keys().map(String::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["api", "cache", "db", "web"]);
+    }
+}
