@@ -41,7 +41,7 @@ pub fn parse(
             rest = skip_line(rest);
             continue;
         };
-        let key = strip_export(rest[..eq].trim()).to_string();
+        let key = strip_export(rest[..eq].trim_start()).trim().to_string();
         check_name(&key, statement, line)?;
         rest = rest[eq + 1..].trim_start_matches([' ', '\t']);
         let (value, after) = read_value(rest).map_err(|e| format!("line {line}: {e} for {key}"))?;
@@ -236,6 +236,7 @@ mod tests {
             ("A='single # kept'", "single # kept"),
             ("A='no\\n ${X}'", "no\\n ${X}"),
             ("A=\"t\\tn\\n\\\"q\\\"\"", "t\tn\n\"q\""),
+            ("export   A =b", "b"),
             (
                 "A=\"\\a\\v\\'\\z\\0101\\0\\012\"",
                 "\u{7}\u{b}\\'\\zA\\\\12",
