@@ -28,9 +28,12 @@ pub fn adjust_options(opts: &mut LoadOptions, args: &ConfigArgs) {
         opts.services.clear();
         opts.keep_env_files = true;
     }
-    // Named services narrow what is printed to them and their dependencies, except for
-    // `--services`, which Docker Compose answers with every enabled service.
-    opts.only_selected = !args.list_services;
+    // `--services` and `--volumes` ignore named services (Docker Compose lists every enabled
+    // service and volume); otherwise they narrow what is printed to them and their dependencies.
+    if args.list_services || args.volumes {
+        opts.services.clear();
+    }
+    opts.only_selected = true;
 }
 
 /// What `config` prints for a loaded project with these flags (pure, so the conformance

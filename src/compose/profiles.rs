@@ -69,6 +69,7 @@ pub(super) fn apply_profiles(
         })
         .map(|(k, _)| k.clone())
         .collect();
+    let by_profile = keep.clone();
     // Services named on the command line are enabled (their dependencies are not: Docker
     // Compose then reports the missing dependency).
     for name in &opts.services {
@@ -86,10 +87,21 @@ pub(super) fn apply_profiles(
         services.shift_remove(d);
     }
     // A dependency that is not required may point at a disabled service; it stays listed.
-    for (name, svc) in services.iter() {
-        for (dep, required) in depends(svc) {
-            if required && !keep.contains(&dep) {
-                return Err(undefined_dependency(name, &dep));
+    // Compose checks the services its profiles enabled first; a service enabled only by being
+    // named then misses its dependency as an unknown service.
+    for by_name in [false, true] {
+        for (name, svc) in services.iter() {
+            if by_profile.contains(name) == by_name {
+                continue;
+            }
+            for (dep, required) in depends(svc) {
+                if required && !keep.contains(&dep) {
+                    return Err(if by_name {
+                        format!("no such service: {dep}")
+                    } else {
+                        undefined_dependency(name, &dep)
+                    });
+                }
             }
         }
     }
