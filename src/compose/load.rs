@@ -114,20 +114,19 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     all_profiles.sort();
     all_profiles.dedup();
 
-    check_dependencies(&services, &services)?;
-    for (name, svc) in &services {
-        if svc.get("image").is_none() && svc.get("build").is_none() && svc.get("provider").is_none()
-        {
-            return Err(format!(
-                "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
-            ));
+    // Without interpolation Compose prints the raw model: no profiles applied, no checks of
+    // what services refer to.
+    let disabled_services = if ctx.interpolate {
+        check_project(&services)?;
+        let disabled = apply_profiles(&mut services, opts, &ctx.env)?;
+        if opts.only_selected && !opts.services.is_empty() {
+            keep_selected(&mut services, &opts.services);
         }
-    }
-    let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
-    if opts.only_selected && !opts.services.is_empty() {
-        keep_selected(&mut services, &opts.services);
-    }
-    check_references(&services, &root)?;
+        check_references(&services, &root)?;
+        disabled
+    } else {
+        Vec::new()
+    };
     resource_defaults(&mut root, &services, &name, !ctx.interpolate);
 
     services.sort_keys();
@@ -161,6 +160,20 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         all_profiles,
         raw_model: !ctx.interpolate,
     })
+}
+
+/// Every dependency is defined and every service has something to run.
+fn check_project(services: &Map<String, Value>) -> Result<(), String> {
+    check_dependencies(services, services)?;
+    for (name, svc) in services {
+        if svc.get("image").is_none() && svc.get("build").is_none() && svc.get("provider").is_none()
+        {
+            return Err(format!(
+                "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The variables interpolation sees: `dir/.env` (or the `--env-file`s) overlaid by the shell,
