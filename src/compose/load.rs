@@ -190,7 +190,26 @@ fn project_env(opts: &LoadOptions, dir: &Path) -> Result<(HashMap<String, String
         opts.env_files.iter().map(|f| opts.cwd.join(f)).collect()
     };
     let found = !files.is_empty();
-    Ok((env_from_files(&files, &opts.environ)?, found))
+    let env = env_from_files(&files, &opts.environ)?;
+    // COMPOSE_DISABLE_ENV_FILE (from the shell or the `.env` itself) turns the default `.env`
+    // off; `--env-file`s are still read.
+    let disabled = match env.get("COMPOSE_DISABLE_ENV_FILE") {
+        Some(v) => go_bool(v)?,
+        None => false,
+    };
+    if disabled && opts.env_files.is_empty() {
+        return Ok((opts.environ.clone(), true));
+    }
+    Ok((env, found))
+}
+
+/// Go's `strconv.ParseBool`, with its error.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("strconv.ParseBool: parsing {s:?}: invalid syntax")),
+    }
 }
 
 /// Reads dotenv files in order and overlays `outer` (the shell wins over the files).
