@@ -136,7 +136,12 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
     let entries = match root.shift_remove("include") {
         Some(Value::Array(e)) => e,
         Some(Value::Null) | None => return Ok(()),
-        Some(_) => return Err("include must be a list".into()),
+        Some(other) => {
+            return Err(format!(
+                "`include` must be a list, got {}",
+                super::gofmt::sprint(&other)
+            ))
+        }
     };
     for entry in entries {
         let (paths, project_dir, env_files) = match &entry {
@@ -145,6 +150,8 @@ pub(super) fn apply_include(tree: &mut Value, dir: &Path, ctx: &mut Ctx) -> Resu
                 let paths = match m.get("path") {
                     Some(Value::String(p)) => vec![p.clone()],
                     Some(Value::Array(ps)) => ps.iter().map(scalar_string).collect(),
+                    // Compose skips an entry without a path.
+                    None | Some(Value::Null) => continue,
                     _ => return Err("include entry needs a path".into()),
                 };
                 let env_files = match m.get("env_file") {
