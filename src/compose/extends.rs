@@ -71,7 +71,7 @@ pub(super) fn resolve_service(
     let base_name = ext
         .get("service")
         .and_then(Value::as_str)
-        .ok_or_else(|| format!("services.{name}.extends.service is required"))?
+        .ok_or_else(|| format!("{}: extends.{name}.service is required", file.display()))?
         .to_string();
     chain.push(key);
     let base = match ext.get("file").and_then(Value::as_str) {

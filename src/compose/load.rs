@@ -283,8 +283,8 @@ pub(super) fn merge_all(tree: &mut Value, docs: Vec<(Value, Tags)>) {
 
 /// Reads and interpolates a file: one tree per YAML document.
 pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>, String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("open {}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("open {}: {}", file.display(), io_reason(&e)))?;
     let mut docs = yaml::parse_documents(&text, file)?;
     if ctx.interpolate {
         let env = std::mem::take(&mut ctx.env);
