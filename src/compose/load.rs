@@ -34,35 +34,10 @@ pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
 }
 
 fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
-    // The `.env` is looked for before the files are known (it may set COMPOSE_FILE): in the
-    // project directory, else next to the first `-f` file, else in the working directory.
-    let early_dir = match (&opts.project_directory, opts.files.first()) {
-        (Some(d), _) => clean(&opts.cwd.join(d)),
-        (None, Some(f)) => clean(&opts.cwd.join(f))
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| opts.cwd.clone()),
-        (None, None) => opts.cwd.clone(),
-    };
-    let (mut env, found) = project_env(opts, &early_dir)?;
     let mut notes = Vec::new();
-    let files = config_files(opts, &env, &mut notes)?;
+    let (env, files, working_dir) = env_and_files(opts, &mut notes)?;
     // Discovery speaks first, as in Compose; unset variables come before the other notes.
     let discovery_notes = notes.len();
-    let first = files
-        .first()
-        .ok_or("no configuration file provided: not found")?;
-    let working_dir = match &opts.project_directory {
-        Some(d) => clean(&opts.cwd.join(d)),
-        None => first
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| opts.cwd.clone()),
-    };
-    // Without one there, the `.env` next to the files found (COMPOSE_FILE, a parent folder).
-    if !found && working_dir != early_dir {
-        env = project_env(opts, &working_dir)?.0;
-    }
     let mut ctx = Ctx {
         env,
         interpolate: !opts.no_interpolate,
@@ -160,6 +135,42 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
         all_profiles,
         raw_model: !ctx.interpolate,
     })
+}
+
+type Env = HashMap<String, String>;
+
+/// The project's environment, its files and its working directory. The `.env` is looked for
+/// before the files are known (it may set COMPOSE_FILE): in the project directory, else next
+/// to the first `-f` file, else in the working directory; without one there, next to the files
+/// found (COMPOSE_FILE, discovery in a parent folder).
+fn env_and_files(
+    opts: &LoadOptions,
+    notes: &mut Vec<String>,
+) -> Result<(Env, Vec<PathBuf>, PathBuf), String> {
+    let early_dir = match (&opts.project_directory, opts.files.first()) {
+        (Some(d), _) => clean(&opts.cwd.join(d)),
+        (None, Some(f)) => clean(&opts.cwd.join(f))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+        (None, None) => opts.cwd.clone(),
+    };
+    let (mut env, found) = project_env(opts, &early_dir)?;
+    let files = config_files(opts, &env, notes)?;
+    let first = files
+        .first()
+        .ok_or("no configuration file provided: not found")?;
+    let working_dir = match &opts.project_directory {
+        Some(d) => clean(&opts.cwd.join(d)),
+        None => first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+    };
+    if !found && working_dir != early_dir {
+        env = project_env(opts, &working_dir)?.0;
+    }
+    Ok((env, files, working_dir))
 }
 
 /// Every dependency is defined and every service has something to run.
