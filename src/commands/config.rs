@@ -28,17 +28,27 @@ pub fn adjust_options(opts: &mut LoadOptions, args: &ConfigArgs) {
         opts.services.clear();
         opts.keep_env_files = true;
     }
+    // `--services` and `--volumes` ignore named services (Docker Compose lists every enabled
+    // service and volume); otherwise they narrow what is printed to them and their dependencies.
+    if args.list_services || args.volumes {
+        opts.services.clear();
+    }
+    opts.only_selected = true;
 }
 
 /// What `config` prints for a loaded project with these flags (pure, so the conformance
 /// cases can check it without a process).
 pub fn render(project: &Project, args: &ConfigArgs) -> Result<String> {
-    let graph = Graph::new(project)?;
+    // The graph also rejects dependency cycles; the raw model (`--no-interpolate`) is printed
+    // unchecked, as Docker Compose does.
+    if !project.raw_model {
+        Graph::new(project)?;
+    }
     Ok(if args.quiet {
         String::new()
     } else if args.list_services {
         // Docker Compose lists services in dependency order.
-        lines(graph.levels().iter().flatten())
+        lines(Graph::new(project)?.levels().iter().flatten())
     } else if args.volumes {
         lines(compose::volume_names(project))
     } else if args.images {

@@ -86,6 +86,7 @@ pub fn load_options(
         env_files: global.env_files.clone(),
         profiles: global.profiles.clone(),
         services: services.to_vec(),
+        only_selected: false,
         no_interpolate,
         keep_env_files: false,
         environ,

@@ -627,13 +627,14 @@ fn key_value_map(v: &Value, null_for_bare: bool, at: &str) -> Result<Value, Stri
 
 fn depends_on(v: &Value, at: &str) -> Result<Value, String> {
     let mut out = Map::new();
+    // The short (list) form means `service_started`, required, and overrides an earlier file's
+    // entry; in the long form an absent `condition` or `required` keeps what an earlier file
+    // said, so those defaults are only filled after merging (`dependency_defaults`).
     let full = |cond: Option<&Value>, req: Option<&Value>, rest: Option<&Map<String, Value>>| {
         let mut m = Map::new();
-        m.insert(
-            "condition".into(),
-            cond.cloned()
-                .unwrap_or_else(|| Value::String("service_started".into())),
-        );
+        if let Some(cond) = cond {
+            m.insert("condition".into(), cond.clone());
+        }
         if let Some(rest) = rest {
             for (k, v) in rest {
                 if k != "condition" && k != "required" {
@@ -641,16 +642,19 @@ fn depends_on(v: &Value, at: &str) -> Result<Value, String> {
                 }
             }
         }
-        m.insert("required".into(), req.cloned().unwrap_or(Value::Bool(true)));
+        if let Some(req) = req {
+            m.insert("required".into(), req.clone());
+        }
         Value::Object(m)
     };
+    let short = || json!({"condition": "service_started", "required": true});
     match v {
         Value::Array(items) => {
             for item in items {
                 let name = item
                     .as_str()
                     .ok_or_else(|| format!("{at} must be a list of service names"))?;
-                out.insert(name.to_string(), full(None, None, None));
+                out.insert(name.to_string(), short());
             }
         }
         Value::Object(m) => {
@@ -669,6 +673,22 @@ fn depends_on(v: &Value, at: &str) -> Result<Value, String> {
         _ => return Err(format!("{at} must be a mapping or a list")),
     }
     Ok(Value::Object(out))
+}
+
+/// Fills the `depends_on` defaults the long form left out, once every file is merged.
+pub(super) fn dependency_defaults(m: &mut Map<String, Value>) {
+    let Some(Value::Object(deps)) = m.get_mut("depends_on") else {
+        return;
+    };
+    for dep in deps.values_mut() {
+        let Value::Object(d) = dep else { continue };
+        if !d.contains_key("condition") {
+            d.shift_insert(0, "condition".into(), json!("service_started"));
+        }
+        if !d.contains_key("required") {
+            d.insert("required".into(), Value::Bool(true));
+        }
+    }
 }
 
 /// Splits a command line like a POSIX shell would, without expansions (go-shellwords rules).
@@ -1201,6 +1221,24 @@ impl VolumeParts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_depends_on_leaves_defaults_for_after_the_merge() {
+        let long = depends_on(&json!({"db": {"restart": true}}), "x").unwrap();
+        assert_eq!(long, json!({"db": {"restart": true}}));
+        let short = depends_on(&json!(["db"]), "x").unwrap();
+        assert_eq!(
+            short,
+            json!({"db": {"condition": "service_started", "required": true}})
+        );
+        let mut svc = Map::new();
+        svc.insert("depends_on".into(), long);
+        dependency_defaults(&mut svc);
+        assert_eq!(
+            Value::Object(svc),
+            json!({"depends_on": {"db": {"condition": "service_started", "restart": true, "required": true}}})
+        );
+    }
 
     #[test]
     fn durations_render_like_go() {

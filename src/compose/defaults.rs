@@ -17,6 +17,7 @@ pub(super) fn service_defaults(svc: &mut Value) {
     if no_networks && !m.contains_key("network_mode") && !m.contains_key("provider") {
         m.insert("networks".into(), json!({ "default": null }));
     }
+    super::canonical::dependency_defaults(m);
     implicit_dependencies(m);
     device_request_counts(m);
     if let Some(Value::Array(secrets)) = m.get_mut("secrets") {
@@ -120,11 +121,13 @@ pub(super) fn implicit_dependencies(m: &mut Map<String, Value>) {
     }
 }
 
-/// Default network when used, and engine-side names for networks and volumes.
+/// Default network when used, and engine-side names for networks and volumes. Resources no
+/// service uses are dropped unless `keep_unused` (Compose keeps them without interpolation).
 pub(super) fn resource_defaults(
     root: &mut Map<String, Value>,
     services: &Map<String, Value>,
     project: &str,
+    keep_unused: bool,
 ) {
     let uses_default = services.values().any(|s| {
         s.get("networks")
@@ -139,7 +142,9 @@ pub(super) fn resource_defaults(
             n.entry("default").or_insert_with(|| json!({}));
         }
     }
-    drop_unused(root, services);
+    if !keep_unused {
+        drop_unused(root, services);
+    }
     for kind in ["networks", "volumes", "secrets", "configs"] {
         let Some(Value::Object(items)) = root.get_mut(kind) else {
             continue;

@@ -7,10 +7,10 @@ use super::defaults::{ordered_root, resource_defaults, service_defaults, sort_ma
 use super::discover::config_files;
 use super::extends::{apply_extends, apply_include};
 use super::interpolate::{interpolate_tree, unset_warning};
-use super::merge::{merge, strip_resets, Tags};
+use super::merge::{merge, put_back_resets, strip_resets, take_resets, Tags};
 use super::model::{Project, Service};
 use super::paths::{clean, resolve_paths, resolve_resource_files};
-use super::profiles::{apply_profiles, check_dependencies, check_references};
+use super::profiles::{apply_profiles, check_dependencies, check_references, keep_selected};
 use super::{dotenv, project_name, validate, yaml, LoadError, LoadOptions};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -24,6 +24,8 @@ pub(super) struct Ctx {
     pub(super) unset: Vec<String>,
     /// Other warnings, in the order found.
     pub(super) notes: Vec<String>,
+    /// The files whose `include`s are being read, outermost first (to report cycles).
+    pub(super) including: Vec<PathBuf>,
 }
 
 /// Loads a project the way Docker Compose v2 does.
@@ -32,34 +34,31 @@ pub fn load(opts: &LoadOptions) -> Result<Project, LoadError> {
 }
 
 fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
-    let files = config_files(opts)?;
-    let first = files
-        .first()
-        .ok_or("no configuration file provided: not found")?;
-    let working_dir = match &opts.project_directory {
-        Some(d) => clean(&opts.cwd.join(d)),
-        None => first
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| opts.cwd.clone()),
-    };
+    let mut notes = Vec::new();
+    let (env, files, working_dir) = env_and_files(opts, &mut notes)?;
+    // Discovery speaks first, as in Compose; unset variables come before the other notes.
+    let discovery_notes = notes.len();
     let mut ctx = Ctx {
-        env: project_env(opts, &working_dir)?,
+        env,
         interpolate: !opts.no_interpolate,
         unset: Vec::new(),
-        notes: Vec::new(),
+        notes,
+        including: Vec::new(),
     };
 
     let mut tree = Value::Object(Map::new());
     for file in &files {
-        let (one, tags) = read_file(file, &mut ctx)?;
-        merge(&mut tree, one, &mut Vec::new(), &tags);
-        strip_resets(&mut tree, &tags);
+        let docs = read_file(file, &mut ctx)?;
+        merge_all(&mut tree, docs);
+        validate::check_required(&tree, file)?;
     }
     validate::check_project(&tree)?;
     let Value::Object(mut root) = tree else {
         return Err("top-level object must be a mapping".into());
     };
+    if root.is_empty() {
+        return Err("empty compose file".into());
+    }
 
     let name = choose_name(opts, &ctx, &root, &working_dir)?;
     root.insert("name".into(), Value::String(name.clone()));
@@ -70,7 +69,10 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     };
     for (_, svc) in services.iter_mut() {
         resolve_paths(svc, &working_dir, &ctx.env);
-        apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
+        // Without interpolation Compose reads no env_file and resolves no bare variable.
+        if ctx.interpolate {
+            apply_env_files(svc, &mut ctx, !opts.keep_env_files)?;
+        }
         apply_label_files(svc)?;
         service_defaults(svc);
     }
@@ -89,19 +91,21 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     all_profiles.sort();
     all_profiles.dedup();
 
-    check_dependencies(&services, &services)?;
-    for (name, svc) in &services {
-        if svc.get("image").is_none() && svc.get("build").is_none() && svc.get("provider").is_none()
-        {
-            return Err(format!(
-                "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
-            ));
+    // Without interpolation Compose prints the raw model: no profiles applied, no checks of
+    // what services refer to.
+    let disabled_services = if ctx.interpolate {
+        check_project(&services)?;
+        let disabled = apply_profiles(&mut services, opts, &ctx.env)?;
+        if opts.only_selected && !opts.services.is_empty() {
+            keep_selected(&mut services, &opts.services);
         }
-    }
-    let disabled_services = apply_profiles(&mut services, opts, &ctx.env)?;
-    check_references(&services, &root)?;
-    validate::check_consistency(&services, &root)?;
-    resource_defaults(&mut root, &services, &name);
+        check_references(&services, &root)?;
+        validate::check_consistency(&services, &root)?;
+        disabled
+    } else {
+        Vec::new()
+    };
+    resource_defaults(&mut root, &services, &name, !ctx.interpolate);
 
     services.sort_keys();
     for (_, svc) in services.iter_mut() {
@@ -117,8 +121,10 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     if ctx.interpolate {
         escape_dollars(&mut escaped);
     }
-    let mut warnings: Vec<String> = ctx.unset.iter().map(|n| unset_warning(n)).collect();
-    warnings.append(&mut ctx.notes);
+    let later_notes = ctx.notes.split_off(discovery_notes);
+    let mut warnings = ctx.notes;
+    warnings.extend(ctx.unset.iter().map(|n| unset_warning(n)));
+    warnings.extend(later_notes);
     Ok(Project {
         name,
         working_dir,
@@ -134,8 +140,59 @@ fn load_inner(opts: &LoadOptions) -> Result<Project, String> {
     })
 }
 
-/// The variables interpolation sees: `.env` (or `--env-file`s) overlaid by the shell.
-fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>, String> {
+type Env = HashMap<String, String>;
+
+/// The project's environment, its files and its working directory. The `.env` is looked for
+/// before the files are known (it may set COMPOSE_FILE): in the project directory, else next
+/// to the first `-f` file, else in the working directory; without one there, next to the files
+/// found (COMPOSE_FILE, discovery in a parent folder).
+fn env_and_files(
+    opts: &LoadOptions,
+    notes: &mut Vec<String>,
+) -> Result<(Env, Vec<PathBuf>, PathBuf), String> {
+    let early_dir = match (&opts.project_directory, opts.files.first()) {
+        (Some(d), _) => clean(&opts.cwd.join(d)),
+        (None, Some(f)) => clean(&opts.cwd.join(f))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+        (None, None) => opts.cwd.clone(),
+    };
+    let (mut env, found) = project_env(opts, &early_dir)?;
+    let files = config_files(opts, &env, notes)?;
+    let first = files
+        .first()
+        .ok_or("no configuration file provided: not found")?;
+    let working_dir = match &opts.project_directory {
+        Some(d) => clean(&opts.cwd.join(d)),
+        None => first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| opts.cwd.clone()),
+    };
+    if !found && working_dir != early_dir {
+        env = project_env(opts, &working_dir)?.0;
+    }
+    Ok((env, files, working_dir))
+}
+
+/// Every dependency is defined and every service has something to run.
+fn check_project(services: &Map<String, Value>) -> Result<(), String> {
+    check_dependencies(services, services)?;
+    for (name, svc) in services {
+        if svc.get("image").is_none() && svc.get("build").is_none() && svc.get("provider").is_none()
+        {
+            return Err(format!(
+                "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The variables interpolation sees: `dir/.env` (or the `--env-file`s) overlaid by the shell,
+/// and whether any file was read.
+fn project_env(opts: &LoadOptions, dir: &Path) -> Result<(HashMap<String, String>, bool), String> {
     let files: Vec<PathBuf> = if opts.env_files.is_empty() {
         let default = dir.join(".env");
         if default.is_file() {
@@ -146,7 +203,27 @@ fn project_env(opts: &LoadOptions, dir: &Path) -> Result<HashMap<String, String>
     } else {
         opts.env_files.iter().map(|f| opts.cwd.join(f)).collect()
     };
-    env_from_files(&files, &opts.environ)
+    let found = !files.is_empty();
+    let env = env_from_files(&files, &opts.environ)?;
+    // COMPOSE_DISABLE_ENV_FILE (from the shell or the `.env` itself) turns the default `.env`
+    // off; `--env-file`s are still read.
+    let disabled = match env.get("COMPOSE_DISABLE_ENV_FILE") {
+        Some(v) => go_bool(v)?,
+        None => false,
+    };
+    if disabled && opts.env_files.is_empty() {
+        return Ok((opts.environ.clone(), true));
+    }
+    Ok((env, found))
+}
+
+/// Go's `strconv.ParseBool`, with its error.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("strconv.ParseBool: parsing {s:?}: invalid syntax")),
+    }
 }
 
 /// Reads dotenv files in order and overlays `outer` (the shell wins over the files).
@@ -160,9 +237,11 @@ pub(super) fn env_from_files(
             std::io::ErrorKind::NotFound => format!("couldn't find env file: {}", file.display()),
             _ => format!("couldn't read env file {}: {e}", file.display()),
         })?;
-        let lookup = |k: &str| outer.get(k).or_else(|| env.get(k)).cloned();
+        // The shell wins, then this file's own earlier lines, then the files before it.
+        let lookup = |k: &str| outer.get(k).cloned();
+        let earlier = |k: &str| env.get(k).cloned();
         let mut unset = Vec::new();
-        let vars = dotenv::parse(&text, &lookup, &mut unset)
+        let vars = dotenv::parse(&text, &lookup, &earlier, &mut unset)
             .map_err(|e| format!("failed to read {}: {e}", file.display()))?;
         env.extend(vars);
     }
@@ -171,42 +250,73 @@ pub(super) fn env_from_files(
 }
 
 /// Parse, interpolate, validate, canonicalise and apply `extends` for one file.
-pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
-    let mut tree = parse_interpolated(file, ctx)?;
-    if tree.0.get("version").is_some() {
-        ctx.notes.push(format!(
-            "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-            file.display()
-        ));
+pub(super) fn read_file(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>, String> {
+    if ctx.including.iter().any(|f| f == file) {
+        let mut steps = ctx.including.iter().map(|f| f.display().to_string());
+        let mut msg = format!(
+            "include cycle detected:\n{}",
+            steps.next().unwrap_or_default()
+        );
+        for f in steps.chain(std::iter::once(file.display().to_string())) {
+            msg.push_str(&format!("\n include {f}"));
+        }
+        return Err(msg);
     }
-    let tags = std::mem::take(&mut tree.1);
-    ctx.notes.extend(validate::validate_file(
-        &tree.0,
-        &tags,
-        file,
-        ctx.interpolate,
-    )?);
-    canonicalize_file(&mut tree.0, &mut ctx.notes)
-        .map_err(|e| format!("validating {}: {e}", file.display()))?;
-    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-    apply_extends(&mut tree.0, &dir, ctx, &mut Vec::new())?;
-    apply_include(&mut tree.0, &dir, ctx)?;
-    Ok((tree.0, tags))
+    let mut docs = Vec::new();
+    for (n, mut tree) in parse_interpolated(file, ctx)?.into_iter().enumerate() {
+        if n == 0 && tree.0.get("version").is_some() {
+            ctx.notes.push(format!(
+                "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                file.display()
+            ));
+        }
+        let tags = std::mem::take(&mut tree.1);
+        let resets = take_resets(&mut tree.0, &tags);
+        super::extends::include_shape(&tree.0)?;
+        ctx.notes.extend(validate::validate_file(
+            &tree.0,
+            &tags,
+            file,
+            ctx.interpolate,
+        )?);
+        canonicalize_file(&mut tree.0, &mut ctx.notes)
+            .map_err(|e| format!("validating {}: {e}", file.display()))?;
+        put_back_resets(&mut tree.0, &resets);
+        let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+        apply_extends(&mut tree.0, file, &tags, ctx, &mut Vec::new())?;
+        ctx.including.push(file.to_path_buf());
+        let included = apply_include(&mut tree.0, &dir, ctx);
+        ctx.including.pop();
+        included?;
+        docs.push((tree.0, tags));
+    }
+    Ok(docs)
 }
 
-pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<(Value, Tags), String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("open {}: {e}", file.display()))?;
-    let (mut tree, tags) = yaml::parse(&text, file)?;
+/// Merges `docs` (files, or documents of one file) onto `tree` in order.
+pub(super) fn merge_all(tree: &mut Value, docs: Vec<(Value, Tags)>) {
+    for (one, tags) in docs {
+        merge(tree, one, &mut Vec::new(), &tags);
+        strip_resets(tree, &tags);
+    }
+}
+
+/// Reads and interpolates a file: one tree per YAML document.
+pub(super) fn parse_interpolated(file: &Path, ctx: &mut Ctx) -> Result<Vec<(Value, Tags)>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("open {}: {}", file.display(), io_reason(&e)))?;
+    let mut docs = yaml::parse_documents(&text, file)?;
     if ctx.interpolate {
         let env = std::mem::take(&mut ctx.env);
         let lookup = |k: &str| env.get(k).cloned();
-        let r = interpolate_tree(&mut tree, &mut Vec::new(), &lookup, &mut ctx.unset);
+        let r = docs.iter_mut().try_for_each(|(tree, _)| {
+            interpolate_tree(tree, &mut Vec::new(), &lookup, &mut ctx.unset)
+        });
         ctx.env = env;
         // The key path alone does not say which of several files holds the variable.
         r.map_err(|e| format!("{}: {e}", file.display()))?;
     }
-    Ok((tree, tags))
+    Ok(docs)
 }
 
 fn choose_name(
@@ -243,7 +353,7 @@ fn choose_name(
     let name = project_name::normalize(&raw);
     if name.is_empty() {
         return Err(format!(
-            "project name {raw:?} is empty after normalisation: use -p or `name:` to set one"
+            "project name must not be empty: {raw:?} has no letters or digits once normalised; use -p or `name:` to set one"
         ));
     }
     Ok(name)
@@ -261,7 +371,7 @@ fn apply_label_files(svc: &mut Value) -> Result<(), String> {
         let path = f.as_str().unwrap_or_default();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("failed to read label file {path}: {}", io_reason(&e)))?;
-        let vars = dotenv::parse(&text, &|_| None, &mut Vec::new())
+        let vars = dotenv::parse(&text, &|_| None, &|_| None, &mut Vec::new())
             .map_err(|e| format!("failed to read {path}: {e}"))?;
         labels.extend(vars.into_iter().map(|(k, v)| (k, Value::String(v))));
     }
@@ -307,12 +417,20 @@ fn apply_env_files(svc: &mut Value, ctx: &mut Ctx, read_files: bool) -> Result<(
                 ))
             }
         };
+        match f.get("format").and_then(Value::as_str) {
+            None | Some("raw") => {}
+            Some(other) => return Err(format!("unsupported env_file format {other:?}")),
+        }
         if f.get("format").and_then(Value::as_str) == Some("raw") {
-            from_files.extend(dotenv::parse_raw(&text));
+            let vars = dotenv::parse_raw(&text)
+                .map_err(|e| format!("failed to parse env_file {path}: {e}"))?;
+            from_files.extend(vars);
             continue;
         }
+        // The project's environment wins, then this file's earlier lines, then earlier files.
         let lookup = |k: &str| ctx.env.get(k).cloned();
-        let vars = dotenv::parse(&text, &lookup, &mut ctx.unset)
+        let earlier = |k: &str| from_files.get(k).cloned();
+        let vars = dotenv::parse(&text, &lookup, &earlier, &mut ctx.unset)
             .map_err(|e| format!("failed to read {path}: {e}"))?;
         from_files.extend(vars);
     }
@@ -459,6 +577,26 @@ mod tests {
         assert_eq!(p.name, "proj");
         assert_eq!(p.config_files.len(), 2);
         assert_eq!(p.services["a"].image.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn several_candidates_warn_like_compose_before_other_warnings() {
+        let (d, p) = load_files(
+            &[
+                ("compose.yaml", "services:\n  a:\n    image: x${UNSET}\n"),
+                ("docker-compose.yml", "services:\n  a:\n    image: y\n"),
+            ],
+            |_| {},
+        );
+        let dir = d.path().display();
+        assert_eq!(
+            p.unwrap().warnings,
+            [
+                format!("Found multiple config files with supported names: {dir}/compose.yaml, {dir}/docker-compose.yml"),
+                format!("Using {dir}/compose.yaml"),
+                unset_warning("UNSET"),
+            ]
+        );
     }
 
     #[test]

@@ -38,8 +38,19 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "dns" | "dns_search" | "dns_opt" | "expose" | "cap_add" | "cap_drop" | "profiles"
         | "tmpfs" | "links" | "extra_hosts"] => Rule::Unique(plain_key),
         ["services", _, "networks", _, "aliases"] => Rule::Unique(plain_key),
-        ["services", _, "build", "extra_hosts"] => Rule::Unique(plain_key),
+        ["services", _, "build", "extra_hosts" | "tags"] => Rule::Unique(plain_key),
         _ => Rule::Merge,
+    }
+}
+
+fn is_logging(path: &[String]) -> bool {
+    path.len() == 3 && path[0] == "services" && path[2] == "logging"
+}
+
+fn drivers_differ(base: &Value, overlay: &Value) -> bool {
+    match (base.get("driver"), overlay.get("driver")) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
     }
 }
 
@@ -80,6 +91,11 @@ fn env_file_key(v: &Value) -> String {
 /// Merges `overlay` onto `base` at `path`, honouring `tags` of the overlay's file.
 pub fn merge(base: &mut Value, overlay: Value, path: &mut Vec<String>, tags: &Tags) {
     let rule = rule(path);
+    if is_logging(path) && drivers_differ(base, &overlay) {
+        // Another logging driver's options mean nothing to this one: start afresh.
+        *base = overlay;
+        return;
+    }
     match (base, overlay) {
         (Value::Object(b), Value::Object(o)) if matches!(rule, Rule::Merge) => {
             for (k, v) in o {
@@ -135,6 +151,36 @@ fn dedupe(items: &mut Vec<Value>, key: fn(&Value) -> String, path: &mut Vec<Stri
         }
     }
     *items = out;
+}
+
+/// Takes the `!reset` values out of a file's tree before it is checked (a bare `!reset` is a
+/// null where a list or mapping belongs) and returns where they were, for `put_back_resets`.
+pub fn take_resets(tree: &mut Value, tags: &Tags) -> Vec<Vec<String>> {
+    let mut taken: Vec<Vec<String>> = tags
+        .iter()
+        .filter(|(_, t)| **t == MergeTag::Reset)
+        .map(|(p, _)| p.clone())
+        .collect();
+    // Deepest first, so a reset inside another reset is taken before its parent.
+    taken.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    strip_resets(tree, tags);
+    taken
+}
+
+/// Puts a null back at each reset path whose parent mapping survived checking, so that
+/// `merge` sees the key and applies the tag.
+pub fn put_back_resets(tree: &mut Value, paths: &[Vec<String>]) {
+    for path in paths.iter().rev() {
+        let Some((last, parents)) = path.split_last() else {
+            continue;
+        };
+        let parent = parents
+            .iter()
+            .try_fold(&mut *tree, |node, p| node.get_mut(p.as_str()));
+        if let Some(Value::Object(m)) = parent {
+            m.insert(last.clone(), Value::Null);
+        }
+    }
 }
 
 /// Removes `!reset` values from a file's own tree (they mean "nothing here").
@@ -212,6 +258,16 @@ mod tests {
                 json!({"depends_on": {"a": {"condition": "service_started"}}}),
                 json!({"depends_on": {"b": {"condition": "service_healthy"}}}),
                 json!({"depends_on": {"a": {"condition": "service_started"}, "b": {"condition": "service_healthy"}}}),
+            ),
+            (
+                json!({"logging": {"driver": "a", "options": {"x": "1"}}}),
+                json!({"logging": {"driver": "b", "options": {"y": "2"}}}),
+                json!({"logging": {"driver": "b", "options": {"y": "2"}}}),
+            ),
+            (
+                json!({"logging": {"driver": "a", "options": {"x": "1"}}}),
+                json!({"logging": {"options": {"y": "2"}}}),
+                json!({"logging": {"driver": "a", "options": {"x": "1", "y": "2"}}}),
             ),
             (
                 json!({"security_opt": ["a"]}),

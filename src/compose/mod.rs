@@ -57,6 +57,9 @@ pub struct LoadOptions {
     pub profiles: Vec<String>,
     /// Services named on the command line (their profiles are enabled implicitly).
     pub services: Vec<String>,
+    /// Keep only `services` and what they depend on, and the resources those use (`config
+    /// SERVICE...` prints just that, as Docker Compose does).
+    pub only_selected: bool,
     /// False for `config --no-interpolate`.
     pub no_interpolate: bool,
     /// `config --hash`: leave `env_file` unread and bare `environment` entries unresolved, as

@@ -69,6 +69,7 @@ pub(super) fn apply_profiles(
         })
         .map(|(k, _)| k.clone())
         .collect();
+    let by_profile = keep.clone();
     // Services named on the command line are enabled (their dependencies are not: Docker
     // Compose then reports the missing dependency).
     for name in &opts.services {
@@ -86,14 +87,40 @@ pub(super) fn apply_profiles(
         services.shift_remove(d);
     }
     // A dependency that is not required may point at a disabled service; it stays listed.
-    for (name, svc) in services.iter() {
-        for (dep, required) in depends(svc) {
-            if required && !keep.contains(&dep) {
-                return Err(undefined_dependency(name, &dep));
+    // Compose checks the services its profiles enabled first; a service enabled only by being
+    // named then misses its dependency as an unknown service.
+    for by_name in [false, true] {
+        for (name, svc) in services.iter() {
+            if by_profile.contains(name) == by_name {
+                continue;
+            }
+            for (dep, required) in depends(svc) {
+                if required && !keep.contains(&dep) {
+                    return Err(if by_name {
+                        format!("no such service: {dep}")
+                    } else {
+                        undefined_dependency(name, &dep)
+                    });
+                }
             }
         }
     }
     Ok(disabled)
+}
+
+/// Keeps only `selected` and the services they depend on, transitively.
+pub(super) fn keep_selected(services: &mut Map<String, Value>, selected: &[String]) {
+    let mut keep: HashSet<String> = HashSet::new();
+    let mut todo: Vec<String> = selected.to_vec();
+    while let Some(name) = todo.pop() {
+        if !keep.insert(name.clone()) {
+            continue;
+        }
+        if let Some(svc) = services.get(&name) {
+            todo.extend(depends(svc).into_iter().map(|(d, _)| d));
+        }
+    }
+    services.retain(|k, _| keep.contains(k));
 }
 
 /// Every network and named volume a service uses must be declared (or be `default`).
@@ -132,4 +159,27 @@ pub(super) fn check_references(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn selection_keeps_named_services_and_their_dependencies() {
+        let Value::Object(mut services) = json!({
+            "web": {"depends_on": {"api": {}}},
+            "api": {"depends_on": {"db": {}, "cache": {"required": false}}},
+            "db": {},
+            "cache": {},
+            "other": {"depends_on": {"db": {}}},
+        }) else {
+            unreachable!()
+        };
+        keep_selected(&mut services, &["web".to_string()]);
+        let mut kept: Vec<&str> = services.keys().map(String::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["api", "cache", "db", "web"]);
+    }
 }

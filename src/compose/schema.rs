@@ -91,7 +91,43 @@ impl Violation {
 /// Compose would report, if any: the most specific one, the first found among equals.
 pub fn validate(doc: &Value) -> Option<Violation> {
     let spec = compiled()?;
+    best(spec.check(&spec.root, doc, &mut Vec::new()))
+}
+
+thread_local! {
+    static SKIP_REQUIRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Like `validate`, but without `required`: Docker Compose validates each file after merging
+/// it onto the files before it (and after `extends`), so a key an override or an extending
+/// service leaves out (a `depends_on` entry's `condition`) may come from elsewhere.
+/// `missing_required` checks those on the merged model.
+pub fn validate_lenient(doc: &Value) -> Option<Violation> {
+    SKIP_REQUIRED.with(|c| c.set(true));
+    let found = validate(doc);
+    SKIP_REQUIRED.with(|c| c.set(false));
+    found
+}
+
+/// The `required` violations alone, on a merged (canonical) model.
+pub fn missing_required(doc: &Value) -> Option<Violation> {
+    let spec = compiled()?;
     let all = spec.check(&spec.root, doc, &mut Vec::new());
+    // Where a key is missing, the error Compose reports is chosen among all the violations
+    // at that place (a oneOf's other forms fail there too).
+    let places: Vec<Vec<String>> = all
+        .iter()
+        .filter(|v| matches!(v.kind, Kind::Required(_)))
+        .map(|v| v.path.clone())
+        .collect();
+    best(
+        all.into_iter()
+            .filter(|v| places.contains(&v.path))
+            .collect(),
+    )
+}
+
+fn best(all: Vec<Violation>) -> Option<Violation> {
     let mut best: Option<Violation> = None;
     for v in all {
         if best
@@ -326,7 +362,7 @@ impl Spec {
         path: &mut Vec<String>,
         errs: &mut Vec<Violation>,
     ) {
-        if let Some(Value::Array(req)) = s.required {
+        if let Some(Value::Array(req)) = s.required.filter(|_| !SKIP_REQUIRED.with(|c| c.get())) {
             let missing: Vec<String> = req
                 .iter()
                 .filter_map(Value::as_str)

@@ -24,9 +24,22 @@ pub fn validate_file(
     if interpolate {
         cast_scalars(&mut typed, &mut warnings).map_err(|e| format!("{}: {e}", file.display()))?;
     }
-    let Some(v) = schema::validate(&typed) else {
+    let Some(v) = schema::validate_lenient(&typed) else {
         return Ok(warnings);
     };
+    Err(report(&v, &typed, file))
+}
+
+/// A `required` key still missing once `file` is merged onto the files before it (the model is
+/// canonical by then; Docker Compose validates the merged result and names the file).
+pub fn check_required(tree: &Value, file: &Path) -> Result<(), String> {
+    match schema::missing_required(tree) {
+        Some(v) => Err(report(&v, tree, file)),
+        None => Ok(()),
+    }
+}
+
+fn report(v: &schema::Violation, typed: &Value, file: &Path) -> String {
     let mut msg = format!("validating {}: {}", file.display(), v.message());
     let mut at = v.path.clone();
     if let Kind::Additional { names, known } = &v.kind {
@@ -36,9 +49,9 @@ pub fn validate_file(
         at.extend(names.first().cloned());
     }
     if at.is_empty() {
-        return Err(msg);
+        return msg;
     }
-    let key = key_path(&typed, &at);
+    let key = key_path(typed, &at);
     match std::fs::read_to_string(file)
         .ok()
         .and_then(|text| locate(&text, &at).map(|(l, c)| (l, c, text)))
@@ -50,7 +63,7 @@ pub fn validate_file(
         )),
         None => msg.push_str(&format!("\n  at {key}, {}", file.display())),
     }
-    Err(msg)
+    msg
 }
 
 /// Checks the one service another file lends through `extends` (Docker Compose validates the

@@ -13,48 +13,79 @@ use serde_yaml::{Mapping, Value as Yaml};
 use std::fmt;
 use std::path::Path;
 
-/// Parses YAML text. Mapping keys become strings; tags are collected by key path.
+/// Parses YAML text of a single document. Mapping keys become strings; tags are collected by
+/// key path.
+#[cfg(test)]
 pub fn parse(text: &str, file: &Path) -> Result<(Value, Tags), String> {
-    let seed = GoValue { text, key: false };
-    let mut doc: Yaml = seed
-        .deserialize(serde_yaml::Deserializer::from_str(text))
-        .map_err(|e| {
-            let msg = strip_location(&e.to_string());
-            match e.location() {
-                Some(loc) => {
-                    let (msg, line, column) =
-                        match duplicate_key(text, &msg, loc.line(), loc.column()) {
-                            Some((key, first, line)) => (
-                                format!("mapping key {key:?} already defined at line {first}"),
-                                line,
-                                loc.column(),
-                            ),
-                            None => (msg, loc.line(), loc.column()),
-                        };
-                    format!(
-                        "{}:{line}:{column}: yaml: {msg}{}",
-                        file.display(),
-                        snippet(text, line, column)
-                    )
-                }
-                None => format!("{}: yaml: {msg}", file.display()),
-            }
-        })?;
-    doc.apply_merge()
-        .map_err(|e| format!("{}: yaml: {e}", file.display()))?;
-    let mut tags = Tags::new();
-    let tree = convert(doc, &mut vec![], &mut tags);
-    let tree = match tree {
-        Value::Null => Value::Object(Map::new()),
-        Value::Object(_) => tree,
-        _ => {
+    let mut docs = parse_documents(text, file)?;
+    Ok(docs.remove(0))
+}
+
+/// Parses YAML text into one tree per document (`---`), which Compose merges like files. An
+/// empty text is one empty mapping; an empty document among several is an error.
+pub fn parse_documents(text: &str, file: &Path) -> Result<Vec<(Value, Tags)>, String> {
+    let mut docs = Vec::new();
+    for de in serde_yaml::Deserializer::from_str(text) {
+        docs.push(parse_document(de, text, file)?);
+    }
+    match docs.len() {
+        0 => docs.push((Value::Null, Tags::new())),
+        1 => {}
+        _ if docs.iter().any(|(d, _)| d.is_null()) => {
             return Err(format!(
                 "{}: top-level object must be a mapping",
                 file.display()
             ))
         }
-    };
-    Ok((tree, tags))
+        _ => {}
+    }
+    for (tree, _) in docs.iter_mut() {
+        if tree.is_null() {
+            *tree = Value::Object(Map::new());
+        }
+    }
+    Ok(docs)
+}
+
+fn parse_document(
+    de: serde_yaml::Deserializer<'_>,
+    text: &str,
+    file: &Path,
+) -> Result<(Value, Tags), String> {
+    let seed = GoValue { text, key: false };
+    let mut doc: Yaml = seed.deserialize(de).map_err(|e| {
+        let msg = strip_location(&e.to_string());
+        match e.location() {
+            Some(loc) => {
+                let (msg, line, column) = match duplicate_key(text, &msg, loc.line(), loc.column())
+                {
+                    Some((key, first, line)) => (
+                        format!("mapping key {key:?} already defined at line {first}"),
+                        line,
+                        loc.column(),
+                    ),
+                    None => (msg, loc.line(), loc.column()),
+                };
+                format!(
+                    "{}:{line}:{column}: yaml: {msg}{}",
+                    file.display(),
+                    snippet(text, line, column)
+                )
+            }
+            None => format!("{}: yaml: {msg}", file.display()),
+        }
+    })?;
+    doc.apply_merge()
+        .map_err(|e| format!("{}: yaml: {e}", file.display()))?;
+    let mut tags = Tags::new();
+    let tree = convert(doc, &mut vec![], &mut tags);
+    match tree {
+        Value::Null | Value::Object(_) => Ok((tree, tags)),
+        _ => Err(format!(
+            "{}: top-level object must be a mapping",
+            file.display()
+        )),
+    }
 }
 
 /// The offending line with a caret under the column, for the error message.
