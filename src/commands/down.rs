@@ -99,27 +99,16 @@ async fn remove_networks<E: Engine>(
             .networks
             .values()
             .any(|net| net.name == n.name && !net.external);
-        if !declared {
-            continue;
-        }
-        any = true;
-        ctx.progress
-            .status("Network", &n.name, State::Working, "Removing");
-        match engine.remove_network(&n.name).await {
-            Ok(()) => ctx
-                .progress
-                .status("Network", &n.name, State::Done, "Removed"),
-            Err(EngineError::InUse(_)) => ctx.progress.status(
+        if declared {
+            any = true;
+            ctx.progress
+                .status("Network", &n.name, State::Working, "Removing");
+            removed(
+                ctx,
                 "Network",
                 &n.name,
-                State::Warning,
-                "Resource is still in use",
-            ),
-            Err(e) => {
-                ctx.progress
-                    .status("Network", &n.name, State::Failed, &e.to_string());
-                return Err(e.into());
-            }
+                engine.remove_network(&n.name).await,
+            )?;
         }
     }
     Ok(any)
@@ -143,21 +132,33 @@ async fn remove_volumes<E: Engine>(
             any = true;
             ctx.progress
                 .status("Volume", &v.name, State::Working, "Removing");
-            match engine.remove_volume(&v.name).await {
-                Ok(()) => ctx
-                    .progress
-                    .status("Volume", &v.name, State::Done, "Removed"),
-                Err(EngineError::InUse(_)) => ctx.progress.status(
-                    "Volume",
-                    &v.name,
-                    State::Warning,
-                    "Resource is still in use",
-                ),
-                Err(e) => return Err(e.into()),
-            }
+            removed(ctx, "Volume", &v.name, engine.remove_volume(&v.name).await)?;
         }
     }
     Ok(any)
+}
+
+/// Reports one network or volume removal as Compose does: "Removed", a warning when it is
+/// still in use (it stays), or the failure, which ends `down`.
+fn removed(
+    ctx: &Ctx,
+    kind: &str,
+    name: &str,
+    result: std::result::Result<(), EngineError>,
+) -> Result<()> {
+    match result {
+        Ok(()) => ctx.progress.status(kind, name, State::Done, "Removed"),
+        Err(EngineError::InUse(_)) => {
+            ctx.progress
+                .status(kind, name, State::Warning, "Resource is still in use")
+        }
+        Err(e) => {
+            ctx.progress
+                .status(kind, name, State::Failed, &e.to_string());
+            return Err(e.into());
+        }
+    }
+    Ok(())
 }
 
 /// `--rmi local` removes the images built for services without an `image:` name; `all` every
