@@ -33,7 +33,7 @@ mod schema;
 mod validate;
 mod yaml;
 
-pub use canonical::{format_go_duration, parse_go_duration, shell_split};
+pub use canonical::{format_go_duration, parse_bytes, parse_go_duration, shell_split};
 pub use load::load;
 pub use model::*;
 pub use render::{

@@ -84,28 +84,10 @@ impl Scalar {
     }
 }
 
-/// Docker's `RAMInBytes`: digits with an optional binary unit (k, m, g, t, p) and "b"/"ib".
+/// Docker's `RAMInBytes`, as the loader reads sizes (`crate::compose::parse_bytes`).
 pub fn parse_bytes(text: &str) -> Result<i64, String> {
-    let s = text.trim().to_ascii_lowercase();
-    let bad = || format!("{text:?} is not a size (e.g. 512m, 1g, 1048576)");
-    let number_len = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(number_len);
-    let number: f64 = number.parse().map_err(|_| bad())?;
-    let unit = unit.trim();
-    let unit = unit.strip_suffix('b').unwrap_or(unit);
-    let unit = unit.strip_suffix('i').unwrap_or(unit);
-    let multiplier: f64 = match unit {
-        "" => 1.0,
-        "k" => 1024.0,
-        "m" => 1024f64.powi(2),
-        "g" => 1024f64.powi(3),
-        "t" => 1024f64.powi(4),
-        "p" => 1024f64.powi(5),
-        _ => return Err(bad()),
-    };
-    Ok((number * multiplier) as i64)
+    crate::compose::parse_bytes(text)
+        .ok_or_else(|| format!("{text:?} is not a size (e.g. 512m, 1g, 1048576)"))
 }
 
 /// `ulimits.<name>`: one number for both limits, or soft and hard.
@@ -511,6 +493,7 @@ mod tests {
         assert_eq!(parse_bytes("512KB"), Ok(512 << 10));
         assert_eq!(parse_bytes("2MiB"), Ok(2 << 20));
         assert_eq!(parse_bytes("1.5k"), Ok(1536));
+        assert!(parse_bytes("3ki").is_err()); // go-units wants "kib" or "kb"
         assert_eq!(parse_bytes("50331648"), Ok(50_331_648));
         assert_eq!(parse_bytes("-1"), Ok(-1));
         assert!(parse_bytes("lots").is_err());
